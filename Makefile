@@ -1,0 +1,45 @@
+# voicecoach: `make run` starts the coach, `make test` runs the tests.
+# Each target first brings the machine up to what it needs (Debian packages, a .venv), and is
+# fast to re-run when nothing changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# Runtime: speech out, audio I/O. Tests additionally need virtual audio devices and sox.
+RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 python3-venv
+TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils sox libsox-fmt-all graphviz
+
+.PHONY: run test bench diagram clean debs-run debs-test
+
+run: debs-run $(VENV)/.stamp-run
+	$(BIN)/voicecoach practice $(ARGS)
+
+# pytest exits 5 when it collected no tests: that is a failure, not a pass.
+test: debs-test $(VENV)/.stamp-test
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$rc
+
+bench: debs-test $(VENV)/.stamp-test
+	$(BIN)/python -m voicecoach.bench $(ARGS)
+
+debs-run:
+	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
+
+debs-test:
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.stamp-run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.stamp-run
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,235 @@
+"""PulseAudio virtual devices for tests: a virtual speaker and a virtual microphone.
+
+Fixture API (kept stable; other areas' tests use it):
+
+``pulse_server`` (session)
+    A running PulseAudio server. If ``$PULSE_SERVER`` already points at a live server it is used
+    (and never stopped); otherwise a private daemon is started in a fresh runtime dir and stopped
+    at the end of the session. ``os.environ["PULSE_SERVER"]`` is set for the session, and
+    PortAudio (sounddevice) is re-initialised so it sees the ``pulse`` ALSA device. Value: a
+    :class:`PulseServer` with ``.address`` (``unix:/...``) and ``.pactl(*args) -> str``.
+
+``virtual_speaker`` (function)
+    A ``module-null-sink`` with a unique name. ``PULSE_SINK`` is set to it for the test, so any
+    sounddevice output stream opened on the ``pulse``/``default`` device during the test plays
+    into it. Value: a :class:`VirtualSpeaker`:
+      - ``.sink`` (sink name), ``.monitor`` (its monitor source name),
+      - ``.record() -> Recording``: starts ``parec`` on the monitor now;
+        ``Recording.stop() -> numpy float32 mono array`` at ``Recording.rate`` (48 kHz).
+
+``virtual_microphone`` (function)
+    A microphone you can speak into: a null sink ``<name>_feed`` whose monitor is remapped into
+    the source ``<name>`` (``module-remap-source``). ``PULSE_SOURCE`` is set to it for the test,
+    so sounddevice input streams on ``pulse``/``default`` record from it. Value: a
+    :class:`VirtualMicrophone`:
+      - ``.source`` (source name), ``.feed_sink``,
+      - ``.play(wav_path, wait=True) -> subprocess.Popen``: ``paplay`` the file into the mic
+        (``wait=False`` returns at once; call ``.wait()`` on the result yourself).
+
+``pulse_env(sink=None, source=None)`` (helper, not a fixture): a dict of env vars for a
+subprocess (e.g. the ``voicecoach`` CLI) that routes its audio to the given sink/source.
+
+Devices are unloaded after each test. libpulse reads ``PULSE_SINK``/``PULSE_SOURCE`` when a
+stream is opened, so they work per stream without re-initialising PortAudio (verified here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+START_TIMEOUT_S = 10.0
+
+
+@dataclass
+class PulseServer:
+    """A running PulseAudio server (started by us or found)."""
+
+    address: str
+    daemon_env: dict | None = None  # environment of the daemon we started; None: not ours, never stopped
+    runtime_dir: Path | None = None
+
+    def stop_daemon(self) -> None:
+        """Stop the daemon we started (``pulseaudio --kill`` reads its pid file in our runtime dir)."""
+        if self.daemon_env is not None:
+            subprocess.run(["pulseaudio", "--kill"], env=self.daemon_env, capture_output=True, timeout=10)
+
+    def pactl(self, *args: str) -> str:
+        """Run pactl against this server; returns its stdout."""
+        env = dict(os.environ, PULSE_SERVER=self.address)
+        done = subprocess.run(["pactl", *args], env=env, capture_output=True, text=True, timeout=10)
+        if done.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+
+def _server_alive(address: str) -> bool:
+    env = dict(os.environ, PULSE_SERVER=address)
+    try:
+        return subprocess.run(["pactl", "info"], env=env, capture_output=True, timeout=5).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def start_private_server() -> PulseServer:
+    """Start a PulseAudio daemon of our own, listening on a socket in a fresh temp dir."""
+    runtime = Path(tempfile.mkdtemp(prefix="vc-pulse-"))
+    socket = runtime / "native"
+    script = runtime / "server.pa"
+    script.write_text(
+        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
+        "load-module module-null-sink sink_name=vc_fallback sink_properties=device.description=vc_fallback\n"
+    )
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime), PULSE_STATE_PATH=str(runtime / "state"))
+    env.pop("PULSE_SERVER", None)
+    # --daemonize=yes: the parent returns only once the daemon is ready (no polling, no sleeps).
+    started = subprocess.run(
+        ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "--system=false", "-n", "-F", str(script),
+         "--use-pid-file=yes", "--disable-shm=yes", f"--log-target=file:{runtime / 'pulseaudio.log'}"],
+        env=env, capture_output=True, text=True, timeout=START_TIMEOUT_S,
+    )
+    address = f"unix:{socket}"
+    if started.returncode != 0 or not _server_alive(address):
+        raise RuntimeError(f"pulseaudio did not start: {started.stderr.strip()} (log: {runtime / 'pulseaudio.log'})")
+    return PulseServer(address, env, runtime)
+
+
+def _reinit_portaudio() -> None:
+    """Make an already-imported sounddevice see the server (PortAudio lists devices at init)."""
+    if "sounddevice" in sys.modules:
+        sd = sys.modules["sounddevice"]
+        sd._terminate()
+        sd._initialize()
+
+
+@pytest.fixture(scope="session")
+def pulse_server():
+    """A live PulseAudio server for the whole session (see the module docstring)."""
+    existing = os.environ.get("PULSE_SERVER")
+    if existing and _server_alive(existing):
+        yield PulseServer(existing)
+        return
+    server = start_private_server()
+    os.environ["PULSE_SERVER"] = server.address
+    _reinit_portaudio()
+    try:
+        yield server
+    finally:
+        server.stop_daemon()
+        if existing is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = existing
+        _reinit_portaudio()
+        shutil.rmtree(server.runtime_dir, ignore_errors=True)
+
+
+def unique_name(prefix: str) -> str:
+    """A device name no other test session uses."""
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def pulse_env(sink: str | None = None, source: str | None = None) -> dict[str, str]:
+    """Environment for a subprocess whose audio should go to `sink` / come from `source`."""
+    env = dict(os.environ)
+    if sink:
+        env["PULSE_SINK"] = sink
+    if source:
+        env["PULSE_SOURCE"] = source
+    return env
+
+
+@dataclass
+class Recording:
+    """A running ``parec`` of a monitor source."""
+
+    process: subprocess.Popen
+    path: Path
+    rate: int = 48000
+
+    def stop(self) -> np.ndarray:
+        """Stop recording; the audio as mono float32."""
+        self.process.terminate()
+        self.process.wait(timeout=5)
+        return np.fromfile(self.path, dtype="<i2").astype(np.float32) / 32768.0
+
+
+@dataclass
+class VirtualSpeaker:
+    """A null sink you can record from (see the module docstring)."""
+
+    server: PulseServer
+    sink: str
+    tmp: Path
+    _recordings: list = field(default_factory=list)
+
+    @property
+    def monitor(self) -> str:
+        return f"{self.sink}.monitor"
+
+    def record(self, rate: int = 48000) -> Recording:
+        """Start recording what plays into the speaker."""
+        path = self.tmp / f"{uuid.uuid4().hex[:8]}.raw"
+        args = ["parec", f"--device={self.monitor}", "--format=s16le", f"--rate={rate}", "--channels=1", "--raw", "--latency-msec=10"]
+        process = subprocess.Popen(args, stdout=open(path, "wb"), env=dict(os.environ, PULSE_SERVER=self.server.address))
+        recording = Recording(process, path, rate)
+        self._recordings.append(recording)
+        return recording
+
+
+@dataclass
+class VirtualMicrophone:
+    """A source you can play WAV files into (see the module docstring)."""
+
+    server: PulseServer
+    source: str
+    feed_sink: str
+
+    def play(self, wav_path: str | Path, wait: bool = True) -> subprocess.Popen:
+        """``paplay`` a file into the microphone."""
+        env = dict(os.environ, PULSE_SERVER=self.server.address)
+        process = subprocess.Popen(["paplay", f"--device={self.feed_sink}", str(wav_path)], env=env)
+        if wait:
+            process.wait(timeout=120)
+        return process
+
+
+@pytest.fixture
+def virtual_speaker(pulse_server, tmp_path, monkeypatch):
+    """A fresh virtual speaker; output streams opened during the test play into it."""
+    sink = unique_name("vc_speaker")
+    module = pulse_server.pactl("load-module", "module-null-sink", f"sink_name={sink}", "rate=48000", "channels=1")
+    monkeypatch.setenv("PULSE_SINK", sink)
+    speaker = VirtualSpeaker(pulse_server, sink, tmp_path)
+    try:
+        yield speaker
+    finally:
+        for recording in speaker._recordings:
+            if recording.process.poll() is None:
+                recording.process.kill()
+                recording.process.wait(timeout=5)
+        pulse_server.pactl("unload-module", module)
+
+
+@pytest.fixture
+def virtual_microphone(pulse_server, monkeypatch):
+    """A fresh virtual microphone; input streams opened during the test record from it."""
+    source = unique_name("vc_mic")
+    feed = f"{source}_feed"
+    feed_module = pulse_server.pactl("load-module", "module-null-sink", f"sink_name={feed}", "rate=48000", "channels=1")
+    remap_module = pulse_server.pactl("load-module", "module-remap-source", f"master={feed}.monitor", f"source_name={source}", "channels=1")
+    monkeypatch.setenv("PULSE_SOURCE", source)
+    try:
+        yield VirtualMicrophone(pulse_server, source, feed)
+    finally:
+        pulse_server.pactl("unload-module", remap_module)
+        pulse_server.pactl("unload-module", feed_module)

@@ -1,0 +1,1 @@
+"""How a session unfolds: the coach state machine, commands, clock (pure logic)."""

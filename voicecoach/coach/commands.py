@@ -1,0 +1,108 @@
+"""The command vocabulary: what a person can say, per language, as data.
+
+`Command` names every command the coach knows. The phrases for each live in
+``vocab/<language>.toml`` (one table per language); everything else (the coach's accepted sets,
+recognizer grammars, help lines, the benchmark corpus) is derived from here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Iterable
+
+from voicecoach.errors import UserError
+
+
+class Command(StrEnum):
+    """Every command the coach understands, with the words `help` uses for it."""
+
+    NEXT = "next"
+    REPEAT = "repeat"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    SKIP = "skip"
+    BACK = "back"
+    DONE = "done"
+    STATUS = "status"
+    HELP = "help"
+    PAIN = "pain"
+    YES = "yes"
+    NO = "no"
+    SLOWER = "slower"
+    FASTER = "faster"
+    SHORTER = "shorter"
+    MORE_DETAIL = "more_detail"
+    PROGRESS = "progress"
+    NEW = "new"
+    START = "start"
+
+
+# Accepted in every state, whatever else the state allows (the recognizer always listens for them).
+ALWAYS_ON = frozenset({Command.STOP, Command.PAUSE, Command.PAIN})
+# Allowed to interrupt the coach while it is speaking (half-duplex barge-in).
+BARGE_IN = frozenset({Command.STOP, Command.PAUSE, Command.PAIN})
+# Costly to act on by mistake: need a higher confidence or a spoken confirmation.
+STRICT = frozenset({Command.STOP, Command.SKIP})
+# Never gated on confidence: a missed pain report is worse than a false one.
+SAFETY = frozenset({Command.PAIN})
+
+LANGUAGES = ("en", "ko")
+
+_PUNCTUATION = re.compile(r"[^\w\s']+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, drop punctuation, fold white space: how phrases are compared."""
+    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Phrases of one language mapped to commands."""
+
+    language: str
+    phrases: dict[str, Command]  # normalized phrase -> command
+
+    def match(self, text: str) -> Command | None:
+        """The command an utterance is, if it is exactly one known phrase."""
+        return self.phrases.get(normalize(text))
+
+    def phrases_for(self, command: Command) -> list[str]:
+        """Every phrase of one command, in table order (the first is the one help says)."""
+        return [p for p, c in self.phrases.items() if c == command]
+
+    def grammar(self, commands: Iterable[Command] | None = None) -> list[str]:
+        """Recognizer grammar: the phrases of `commands` (all when None) plus the always-on ones."""
+        wanted = set(Command) if commands is None else set(commands) | ALWAYS_ON
+        return [p for p, c in self.phrases.items() if c in wanted]
+
+    def words(self) -> set[str]:
+        """Every single word used in any phrase (to check against a model's vocabulary)."""
+        return {w for p in self.phrases for w in p.split()}
+
+
+@cache
+def load_vocabulary(language: str = "en") -> Vocabulary:
+    """Load ``vocab/<language>.toml``; a phrase used twice or an unknown command is an error."""
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}", 2)
+    text = resources.files("voicecoach.coach").joinpath("vocab", f"{language}.toml").read_text("utf-8")
+    table = tomllib.loads(text)["phrases"]
+    phrases: dict[str, Command] = {}
+    for name, items in table.items():
+        command = Command(name)
+        for phrase in items:
+            key = normalize(phrase)
+            if key in phrases:
+                raise ValueError(f"vocab/{language}.toml: phrase {phrase!r} is used by {phrases[key]} and {command}")
+            phrases[key] = command
+    missing = set(Command) - set(phrases.values())
+    if missing:
+        raise ValueError(f"vocab/{language}.toml: no phrase for {', '.join(sorted(missing))}")
+    return Vocabulary(language, phrases)

@@ -1,0 +1,1 @@
+"""History that lasts: SQLite store, resume, progression across sessions."""

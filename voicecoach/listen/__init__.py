@@ -1,0 +1,1 @@
+"""Audio in: capture, recognizers (Vosk, PocketSphinx), decisions, models."""

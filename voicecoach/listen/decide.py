@@ -1,0 +1,180 @@
+"""From recognizer results to decided commands: pure logic, no audio, no clocks.
+
+A recognizer reports a stream of :class:`~voicecoach.events.Heard` results: partial hypotheses
+while someone speaks, then one final result per utterance. :class:`Decider` turns that stream into
+at most one decision per utterance:
+
+* **Fast path.** The same command phrase seen in consecutive partials for ``stable_partial_s``
+  seconds of audio acts at once, without waiting for the endpointer's final result.
+* **The final confirms or corrects.** If nothing fired on a partial, the final result decides. If a
+  partial already fired, the final is only compared (``corrections`` counts disagreements); one
+  utterance never fires twice.
+* **Gates.** Final results need ``min_confidence``; stop and skip (``STRICT``) need
+  ``strict_confidence``, and between the two they become a :class:`CommandUnsure` (the coach asks
+  before acting), so they never act on a partial, whose confidence is unknown. Pain (``SAFETY``)
+  always acts. Results dominated by ``[unk]`` are ignored.
+* **Half-duplex.** While the coach speaks, and for ``speech_tail_s`` after, only barge-in commands
+  count, and only on a final result with ``barge_in_confidence`` (pain still always acts). An
+  utterance that *began* during the coach's speech stays gated to its end, so the coach's own line
+  cannot trigger anything once it has finished. ``barge_in = "full"`` (earbuds) turns this off.
+
+Times are audio seconds, the ``at`` of the results (and of :meth:`Decider.coach_speaking`).
+A confidence of NaN means "unknown" (Vosk reports none for partials); a decision taken on such a
+partial carries NaN too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+from voicecoach.coach.commands import ALWAYS_ON, BARGE_IN, SAFETY, STRICT, Command, Vocabulary
+from voicecoach.events import CommandHeard, CommandUnsure, Heard
+from voicecoach.settings import ListenSettings
+
+UNK = "[unk]"  # every engine adapter reports out-of-grammar speech with this token
+
+
+def command_in(vocabulary: Vocabulary, text: str) -> tuple[Command | None, str]:
+    """The command a result's text holds, and the phrase, ignoring ``[unk]`` unless it dominates.
+
+    ``"[unk] next"`` is "next"; ``"[unk] [unk] next"`` is nothing (mostly not a command); two
+    commands in one result are nothing (the phrase must match exactly).
+    """
+    tokens = text.split()
+    words = [t for t in tokens if t != UNK]
+    if not words or len(tokens) - len(words) > len(words):
+        return None, ""
+    phrase = " ".join(words)
+    return vocabulary.match(phrase), phrase
+
+
+@dataclass
+class _Utterance:
+    """What the decider knows about the utterance in progress."""
+
+    started_at: float | None = None  # audio time of its first non-empty partial
+    phrase: str = ""  # current partial command phrase
+    phrase_since: float = 0.0  # audio time it was first seen
+    partials_seen: int = 0  # consecutive partials with that phrase
+    fired: Command | None = None  # the command this utterance already decided
+
+
+class Decider:
+    """Turns recognizer results into :class:`CommandHeard` / :class:`CommandUnsure` events."""
+
+    def __init__(self, vocabulary: Vocabulary, settings: ListenSettings, engine: str = ""):
+        self.vocabulary = vocabulary
+        self.settings = settings
+        self.engine = engine
+        self.accepted: frozenset[Command] = frozenset(Command)
+        self.corrections = 0  # finals that disagreed with a command already fired on a partial
+        self.confirmations = 0  # finals that agreed with it
+        self._speaking_since: float | None = None
+        self._speech_ended_at = -math.inf
+        self._utt = _Utterance()
+
+    # ---- inputs besides results -----------------------------------------------------------
+
+    def set_commands(self, commands: Iterable[Command | str]) -> None:
+        """The commands the coach accepts now (the always-on ones are added)."""
+        self.accepted = frozenset(Command(c) for c in commands) | ALWAYS_ON
+
+    def coach_speaking(self, speaking: bool, at: float) -> None:
+        """The coach started (True) or stopped (False) talking, at audio time `at`."""
+        if speaking:
+            if self._speaking_since is None:
+                self._speaking_since = at
+        else:
+            self._speaking_since = None
+            self._speech_ended_at = at
+
+    def gated(self, at: float) -> bool:
+        """Is an utterance starting at `at` (or still going now) under half-duplex rules?"""
+        if self.settings.barge_in == "full":
+            return False
+        if self._speaking_since is not None:
+            return True
+        start = self._utt.started_at if self._utt.started_at is not None else at
+        return start < self._speech_ended_at + self.settings.speech_tail_s
+
+    # ---- results ----------------------------------------------------------------------------
+
+    def feed(self, heard: Heard) -> list[CommandHeard | CommandUnsure]:
+        """Take one recognizer result; return the decisions it causes (zero or one)."""
+        return self._final(heard) if heard.final else self._partial(heard)
+
+    def _partial(self, heard: Heard) -> list[CommandHeard | CommandUnsure]:
+        utt = self._utt
+        if not heard.text.strip():
+            utt.phrase, utt.partials_seen = "", 0
+            return []
+        if utt.started_at is None:
+            utt.started_at = heard.at
+        if utt.fired is not None:
+            return []
+        command, phrase = command_in(self.vocabulary, heard.text)
+        if command is None:
+            utt.phrase, utt.partials_seen = "", 0
+            return []
+        if phrase != utt.phrase:
+            utt.phrase, utt.phrase_since, utt.partials_seen = phrase, heard.at, 1
+        else:
+            utt.partials_seen += 1
+        held = heard.at - utt.phrase_since
+        if utt.partials_seen < 2 or held + 1e-9 < self.settings.stable_partial_s:
+            return []
+        if not self._allowed_on_partial(command, heard):
+            return []
+        utt.fired = command
+        return [self._event(command, phrase, heard, "partial")]
+
+    def _allowed_on_partial(self, command: Command, heard: Heard) -> bool:
+        if command not in self.accepted:
+            return False
+        if command in SAFETY:
+            return True
+        if command in STRICT or self.gated(heard.at):
+            return False  # needs a confidence: wait for the final result
+        return math.isnan(heard.confidence) or heard.confidence >= self.settings.min_confidence
+
+    def _final(self, heard: Heard) -> list[CommandHeard | CommandUnsure]:
+        utt = self._utt
+        if utt.started_at is None and heard.text.strip():
+            utt.started_at = heard.at
+        command, phrase = command_in(self.vocabulary, heard.text)
+        try:
+            if utt.fired is not None:
+                if command == utt.fired:
+                    self.confirmations += 1
+                else:
+                    self.corrections += 1
+                return []
+            if command is None or command not in self.accepted:
+                return []
+            return self._judge_final(command, phrase, heard)
+        finally:
+            self._utt = _Utterance()
+
+    def _judge_final(self, command: Command, phrase: str, heard: Heard) -> list[CommandHeard | CommandUnsure]:
+        s = self.settings
+        confidence = 1.0 if math.isnan(heard.confidence) else heard.confidence
+        if command in SAFETY:
+            return [self._event(command, phrase, heard, "final")]
+        if self.gated(heard.at):
+            if command not in BARGE_IN or confidence < s.barge_in_confidence:
+                return []
+        if command in STRICT:
+            if confidence >= s.strict_confidence:
+                return [self._event(command, phrase, heard, "final")]
+            if confidence >= s.min_confidence:
+                return [CommandUnsure(command.value, phrase, confidence, self.engine, heard.at)]
+            return []
+        if confidence >= s.min_confidence:
+            return [self._event(command, phrase, heard, "final")]
+        return []
+
+    def _event(self, command: Command, phrase: str, heard: Heard, source: str) -> CommandHeard:
+        confidence = heard.confidence if math.isnan(heard.confidence) else round(heard.confidence, 3)
+        return CommandHeard(command.value, phrase, confidence, source, self.engine, heard.at)

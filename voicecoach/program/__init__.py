@@ -1,0 +1,1 @@
+"""What to practise: the drill library as validated data."""

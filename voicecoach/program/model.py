@@ -1,0 +1,148 @@
+"""What to practise: the drill library's data types (pure data, no I/O).
+
+A :class:`Drill` holds everything the coach needs to run it and everything the progression engine
+needs to judge it. Every fact names the seed article it comes from (``sources``), so a reviewer can
+check it. Build drills with :mod:`voicecoach.program.load`, which validates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The phases of one rep, in order. "setup" cues are said once before a set; the other four are
+# timed by the drill's tempo.
+SETUP = "setup"
+REP_PHASES = ("descent", "bottom", "ascent", "top")
+CUE_PHASES = (SETUP, *REP_PHASES)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A whole-number target that may be a range (``reps = [6, 10]``) or fixed (``low == high``)."""
+
+    low: int
+    high: int
+
+    @property
+    def target(self) -> int:
+        """What the coach counts to: the top of the range."""
+        return self.high
+
+    def __str__(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common fault, how to spot it, and a one-line spoken correction."""
+
+    id: str
+    name: str
+    correction: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """A rule the coach says (and the program obeys), e.g. stop if the low back hurts."""
+
+    id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Variation:
+    """A harder or easier way to do the same drill (arm position, load); listed easiest first."""
+
+    id: str
+    name: str
+    instruction: str  # the spoken line that sets it up
+
+
+@dataclass(frozen=True)
+class Progression:
+    """What must be true to move on, and to which drill.
+
+    Met when, in one session, ``sets`` sets of at least ``reps`` reps are done (at ``variation``
+    when given, with a "yes" form check on each when ``good_form``), and no pain was reported.
+    """
+
+    to: str
+    sets: int
+    reps: int
+    good_form: bool
+    variation: str | None
+    rule: str  # the criterion in words (spoken when it is met)
+    source: str
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One drill of the library."""
+
+    id: str
+    name: str
+    summary: str
+    role: str  # "ladder" (part of the progression) or "accessory"
+    equipment: tuple[str, ...]
+    setup: tuple[str, ...]  # spoken set-up steps, said before the first set
+    cues: dict[str, tuple[str, ...]]  # phase -> spoken cue lines
+    tempo: dict[str, float]  # rep phase -> seconds
+    sets: Range
+    reps: Range
+    rest_s: float
+    mistakes: tuple[Mistake, ...]
+    safety: tuple[SafetyRule, ...]
+    form_check: str | None  # a yes/no question after each set
+    progression: Progression | None
+    regression: str | None  # the easier drill to step back to
+    variations: tuple[Variation, ...]
+    load: bool  # an external weight is used (recorded per set)
+    sources: tuple[str, ...]  # seed ids the drill's facts come from
+    file: Path = field(compare=False, default=Path())
+
+    def cue_lines(self) -> list[str]:
+        """Every spoken cue line of the drill, all phases, in order."""
+        return [line for phase in CUE_PHASES for line in self.cues.get(phase, ())]
+
+    def spoken_lines(self) -> list[str]:
+        """Every fixed line the drill can make the coach say (for pre-rendering and benchmarks)."""
+        lines = [*self.setup, *self.cue_lines()]
+        lines += [m.correction for m in self.mistakes]
+        lines += [s.text for s in self.safety]
+        lines += [v.instruction for v in self.variations]
+        if self.form_check:
+            lines.append(self.form_check)
+        return lines
+
+    @property
+    def rep_seconds(self) -> float:
+        """Duration of one rep at the drill's tempo."""
+        return sum(self.tempo[p] for p in REP_PHASES)
+
+
+@dataclass(frozen=True)
+class Library:
+    """All drills, plus the ladder order and the seed articles they cite."""
+
+    drills: dict[str, Drill]
+    ladder: tuple[str, ...]  # easiest first
+    accessories: tuple[str, ...]
+    seeds: dict[str, str]  # seed id ("000") -> file name
+
+    def __getitem__(self, drill_id: str) -> Drill:
+        return self.drills[drill_id]
+
+    def __iter__(self):
+        return iter(self.drills.values())
+
+    def __len__(self) -> int:
+        return len(self.drills)
+
+    def ordered(self) -> list[Drill]:
+        """Ladder drills easiest first, then accessories, then any other (user) drills by id."""
+        order = [*self.ladder, *self.accessories]
+        rest = sorted(set(self.drills) - set(order))
+        return [self.drills[i] for i in [*order, *rest] if i in self.drills]

@@ -1,0 +1,219 @@
+"""All settings in one place: a frozen dataclass tree, merged once at start.
+
+Precedence, lowest to highest: built-in defaults, the user's config file
+(``~/.config/voicecoach/config.toml``), ``VOICECOACH_<SECTION>_<KEY>`` environment variables
+(e.g. ``VOICECOACH_VOICE_RATE=150``), then command-line flags. The result is passed down; nothing
+reads configuration deep inside a loop.
+
+Config file example::
+
+    [voice]
+    rate = 150          # words per minute
+    output_device = "USB"
+
+    [listen]
+    barge_in = "full"   # earbuds: the mic cannot hear the coach
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from voicecoach import paths
+from voicecoach.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """How a session unfolds."""
+
+    language: Literal["en", "ko"] = "en"  # command vocabulary (cues stay English)
+    count_in_s: float = 10.0  # seconds the ready prompt waits before starting a set; 0 = wait for "next"
+    tempo_scale: float = 1.0  # multiplies every phase duration (slower > 1 > faster)
+    verbosity: Literal["full", "normal", "terse"] = "normal"  # full cues / rotating cue / counts only
+    mistake_every: int = 4  # a mistake reminder every N reps
+    rest_scale: float = 1.0  # multiplies the drill's rest time
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Speech out."""
+
+    engine: Literal["pyttsx3", "piper", "none"] = "pyttsx3"  # "none": text only
+    voice: str = ""  # pyttsx3 voice id or name substring; "" = engine default
+    rate: int = 160  # words per minute
+    volume: float = 1.0  # 0.0 .. 1.0, also scales earcons
+    output_device: str = ""  # sounddevice index or name substring; "" = system default
+    piper_model: str = ""  # path to a piper .onnx voice (engine = "piper")
+    earcons: bool = True  # chimes and ticks
+    metronome: bool = False  # a beat at each rep phase
+
+
+@dataclass(frozen=True)
+class ListenSettings:
+    """Speech in."""
+
+    engine: Literal["auto", "vosk", "pocketsphinx", "keyboard"] = "auto"
+    model: str = ""  # Vosk model dir; "" = look up (see `voicecoach model path`)
+    input_device: str = ""  # sounddevice index or name substring; "" = system default
+    barge_in: Literal["half", "full"] = "half"  # half: only stop/pause/pain while the coach talks
+    stable_partial_s: float = 0.09  # a partial must hold this long (audio time) to act on it
+    min_confidence: float = 0.6  # word confidence needed to act
+    strict_confidence: float = 0.8  # for stop and skip
+    barge_in_confidence: float = 0.75  # while the coach is speaking
+    speech_tail_s: float = 0.4  # after the coach stops talking, still half-duplex this long
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """History on disk."""
+
+    db: str = ""  # SQLite file; "" = <data dir>/history.sqlite3
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole tree. Build it with :func:`load_settings`."""
+
+    coach: CoachSettings = field(default_factory=CoachSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    listen: ListenSettings = field(default_factory=ListenSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+
+
+# Short environment names the issues and docs promise, mapped to their full key.
+ENV_ALIASES = {"VOICECOACH_DB": "store.db", "VOICECOACH_MODEL": "listen.model"}
+
+
+def _sections() -> dict[str, type]:
+    """Section name -> its dataclass, in declaration order."""
+    return typing.get_type_hints(Settings)
+
+
+def describe_allowed(section_cls: type, key: str) -> str:
+    """Say in words what values a key accepts, for error messages."""
+    hint = typing.get_type_hints(section_cls)[key]
+    if typing.get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}[hint]
+
+
+def _coerce(section_cls: type, key: str, value: Any, from_text: bool) -> Any:
+    """Convert and check one value; raise ValueError with what is allowed."""
+    hint = typing.get_type_hints(section_cls)[key]
+    if typing.get_origin(hint) is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise ValueError(describe_allowed(section_cls, key))
+        return value
+    if from_text and isinstance(value, str):
+        try:
+            if hint is bool:
+                lowered = value.strip().lower()
+                if lowered in ("1", "true", "yes", "on"):
+                    return True
+                if lowered in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError
+            if hint is int:
+                return int(value)
+            if hint is float:
+                return float(value)
+        except ValueError:
+            raise ValueError(describe_allowed(section_cls, key)) from None
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not hint:
+        raise ValueError(describe_allowed(section_cls, key))
+    if hint in (int, float) and value < 0:
+        raise ValueError(describe_allowed(section_cls, key) + " (not negative)")
+    return value
+
+
+def _apply(overrides: dict[str, dict[str, Any]], source: str, section: str, key: str, value: Any, from_text: bool) -> None:
+    sections = _sections()
+    if section not in sections:
+        raise ConfigError(f"{source}: unknown section [{section}]; allowed: {', '.join(sections)}")
+    cls = sections[section]
+    names = [f.name for f in dataclasses.fields(cls)]
+    if key not in names:
+        raise ConfigError(f"{source}: unknown key {section}.{key}; allowed: {', '.join(names)}")
+    try:
+        overrides.setdefault(section, {})[key] = _coerce(cls, key, value, from_text)
+    except ValueError as error:
+        raise ConfigError(f"{source}: {section}.{key} = {value!r} is not allowed; expected {error}") from None
+
+
+def read_config_file(path: Path) -> dict[str, dict[str, Any]]:
+    """Parse and check a config file; a missing file is an empty config."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    overrides: dict[str, dict[str, Any]] = {}
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{section}' must be a [section]; allowed: {', '.join(_sections())}")
+        for key, value in table.items():
+            _apply(overrides, str(path), section, key, value, from_text=False)
+    return overrides
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Pick ``VOICECOACH_<SECTION>_<KEY>`` (and the short aliases) out of an environment."""
+    overrides: dict[str, dict[str, Any]] = {}
+    sections = _sections()
+    for name, value in sorted(environ.items()):
+        if name in ENV_ALIASES:
+            section, key = ENV_ALIASES[name].split(".")
+        elif name.startswith("VOICECOACH_"):
+            rest = name[len("VOICECOACH_"):].lower()
+            section, _, key = rest.partition("_")
+            if section not in sections:
+                continue  # e.g. VOICECOACH_CONFIG, not a setting
+        else:
+            continue
+        _apply(overrides, f"environment {name}", section, key, value, from_text=True)
+    return overrides
+
+
+def load_settings(
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults, config file, environment and flags (``{"voice.rate": 150}``), in that order."""
+    environ = os.environ if environ is None else environ
+    if config_path is None:
+        config_path = Path(environ["VOICECOACH_CONFIG"]) if environ.get("VOICECOACH_CONFIG") else paths.config_file()
+    merged: dict[str, dict[str, Any]] = {}
+    layers = [read_config_file(config_path), read_environment(environ)]
+    flag_layer: dict[str, dict[str, Any]] = {}
+    for dotted, value in (flags or {}).items():
+        if value is None:
+            continue
+        section, key = dotted.split(".")
+        _apply(flag_layer, f"option --{key.replace('_', '-')}", section, key, value, from_text=isinstance(value, str))
+    layers.append(flag_layer)
+    for layer in layers:
+        for section, values in layer.items():
+            merged.setdefault(section, {}).update(values)
+    sections = _sections()
+    return Settings(**{name: cls(**merged.get(name, {})) for name, cls in sections.items()})
+
+
+def db_path(settings: Settings) -> Path:
+    """The history database file the settings point at."""
+    return Path(settings.store.db).expanduser() if settings.store.db else paths.data_dir() / "history.sqlite3"

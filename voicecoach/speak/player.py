@@ -1,0 +1,200 @@
+"""Playback: one sounddevice output stream, clips played in order, earcons mixed on top.
+
+The output callback only copies samples from ready-made arrays and drops small notes into a
+queue; a notifier thread turns those into calls of ``notify(kind, tag, at, interrupted)``:
+
+* ``"started"``: the clip's first samples were handed to PortAudio (``at`` = perf_counter then);
+* ``"done"``: its last samples were handed over, or it was cut off (``interrupted=True``);
+* ``"lost"``: the stream ended without being asked to (device unplugged, server gone).
+
+:meth:`Player.stop` bumps a generation counter; the next callback (at most one block later,
+256 samples = 12 ms at 22.05 kHz) cuts the current clip and drops every clip queued before the call.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+BLOCKSIZE = 256  # frames per callback: the stop() granularity
+PREFERRED_RATE = 22050  # espeak-ng and piper render at this rate; open the stream at it when allowed
+
+Notify = Callable[[str, int, float, bool], None]  # (kind, tag, perf_counter seconds, interrupted)
+
+
+@dataclass
+class _Clip:
+    samples: np.ndarray
+    tag: int
+    generation: int
+    position: int = 0
+    started: bool = False
+
+
+@dataclass
+class PlayerStats:
+    """Counters the tests and the benchmark read."""
+
+    cut_delays_s: list[float] = field(default_factory=list)  # stop() call -> the callback cut the clip
+    first_sound_at: dict[int, float] = field(default_factory=dict)  # tag -> perf_counter of first non-silent block
+
+
+def open_sounddevice_stream(**kwargs):
+    """The real stream factory: a started ``sounddevice.OutputStream``."""
+    import sounddevice as sd
+
+    stream = sd.OutputStream(**kwargs)
+    stream.start()
+    return stream
+
+
+def pick_samplerate(device: int | None) -> int:
+    """22050 Hz if the device takes it (no resampling), else the device's default rate."""
+    import sounddevice as sd
+
+    try:
+        sd.check_output_settings(device=device, samplerate=PREFERRED_RATE, channels=1, dtype="float32")
+        return PREFERRED_RATE
+    except Exception:  # noqa: BLE001 - PortAudio says no in several ways
+        return int(sd.query_devices(device, "output")["default_samplerate"])
+
+
+class Player:
+    """Plays mono float32 clips on one output device. Thread-safe: enqueue/stop from any thread."""
+
+    def __init__(
+        self,
+        notify: Notify,
+        device: int | None = None,
+        samplerate: int | None = None,
+        blocksize: int = BLOCKSIZE,
+        stream_factory: Callable[..., object] = open_sounddevice_stream,
+    ):
+        self._notify = notify
+        self.device = device
+        self.samplerate = samplerate or pick_samplerate(device)
+        self.blocksize = blocksize
+        self._stream_factory = stream_factory
+        self._pending: collections.deque[_Clip] = collections.deque()
+        self._overlays: list[_Clip] = []
+        self._overlay_inbox: collections.deque[_Clip] = collections.deque()
+        self._current: _Clip | None = None
+        self._generation = 0
+        self._stop_requested_at = 0.0
+        self._notes: queue.SimpleQueue = queue.SimpleQueue()
+        self._closing = False
+        self.stats = PlayerStats()
+        self._stream = None
+        self._notifier = threading.Thread(target=self._deliver, name="voicecoach-player-notes", daemon=True)
+        self._notifier.start()
+        self.open()
+
+    # ---- control (any thread) ----
+
+    def open(self) -> None:
+        """Open and start the output stream (again, after a lost device). Raises if it cannot."""
+        self._closing = False
+        self._stream = self._stream_factory(
+            device=self.device,
+            samplerate=self.samplerate,
+            channels=1,
+            dtype="float32",
+            blocksize=self.blocksize,
+            latency="low",
+            callback=self._callback,
+            finished_callback=self._finished,
+        )
+
+    def enqueue(self, samples: np.ndarray, tag: int) -> None:
+        """Play a clip (at the player's rate) after the ones already queued."""
+        self._pending.append(_Clip(np.asarray(samples, dtype=np.float32), tag, self._generation))
+
+    def overlay(self, samples: np.ndarray) -> None:
+        """Mix a short sound (an earcon) on top of whatever plays, starting now."""
+        self._overlay_inbox.append(_Clip(np.asarray(samples, dtype=np.float32), -1, self._generation))
+
+    def stop(self) -> None:
+        """Cut the current clip and drop everything queued so far (within one block)."""
+        self._stop_requested_at = time.perf_counter()
+        self._generation += 1
+
+    def busy(self) -> bool:
+        """True while a clip plays or waits."""
+        return self._current is not None or bool(self._pending)
+
+    def close(self) -> None:
+        """Stop the stream for good."""
+        self._closing = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as error:  # noqa: BLE001 - closing a dead device
+                log.debug("closing the output stream: %s", error)
+        self._notes.put(None)
+
+    # ---- the audio thread ----
+
+    def _callback(self, outdata, frames, time_info, status) -> None:  # noqa: ARG002
+        out = outdata[:, 0]
+        out.fill(0.0)
+        now = time.perf_counter()
+        generation = self._generation
+        if self._current is not None and self._current.generation < generation:
+            self._notes.put(("done", self._current.tag, now, True))
+            self.stats.cut_delays_s.append(now - self._stop_requested_at)
+            self._current = None
+        while self._pending and self._pending[0].generation < generation:
+            self._notes.put(("done", self._pending.popleft().tag, now, True))
+        filled = 0
+        while filled < frames:
+            if self._current is None:
+                if not self._pending:
+                    break
+                self._current = self._pending.popleft()
+            clip = self._current
+            if not clip.started:
+                clip.started = True
+                self._notes.put(("started", clip.tag, now, False))
+            part = clip.samples[clip.position : clip.position + frames - filled]
+            out[filled : filled + part.size] = part
+            if part.size and clip.tag not in self.stats.first_sound_at and np.any(np.abs(part) > 0.01):
+                self.stats.first_sound_at[clip.tag] = now
+            filled += part.size
+            clip.position += part.size
+            if clip.position >= clip.samples.size:
+                self._notes.put(("done", clip.tag, now, False))
+                self._current = None
+        while self._overlay_inbox:
+            self._overlays.append(self._overlay_inbox.popleft())
+        if self._overlays:
+            self._overlays = [o for o in self._overlays if o.generation >= generation]
+            for clip in self._overlays:
+                part = clip.samples[clip.position : clip.position + frames]
+                out[: part.size] += part
+                clip.position += part.size
+            self._overlays = [o for o in self._overlays if o.position < o.samples.size]
+            np.clip(out, -1.0, 1.0, out=out)
+
+    def _finished(self) -> None:
+        if not self._closing:
+            self._notes.put(("lost", -1, time.perf_counter(), True))
+
+    # ---- the notifier thread ----
+
+    def _deliver(self) -> None:
+        while (note := self._notes.get()) is not None:
+            try:
+                self._notify(*note)
+            except Exception:  # noqa: BLE001 - a bad listener must not stop playback notes
+                log.exception("player listener failed on %s", note)
