@@ -42,7 +42,7 @@ ERROR_CASES = [
     ("progression to unknown drill", 'to = "dowel_hinge"', 'to = "moon_walk"', "progression.to", "unknown drill 'moon_walk'"),
     ("regression to unknown drill", 'load = false', 'load = false\nregression = "sofa_sit"', "regression", "unknown drill 'sofa_sit'"),
     ("source not a seed file", 'source = "000"\n\n[[mistakes]]', 'source = "009"\n\n[[mistakes]]', "progression.source", "not a seed file"),
-    ("drill sources not seed files", 'sources = ["000", "003"]', 'sources = ["000", "wikipedia"]', "sources[1]", "not a seed file"),
+    ("drill sources not seed files", 'sources = ["000", "002", "003"]', 'sources = ["000", "wikipedia"]', "sources[1]", "not a seed file"),
     ("reps range upside down", "reps = 12", "reps = [10, 6]", "reps", "low <= high"),
     ("good form needs a form check", 'form_check = "Did you feel it in your hamstrings, not your low back?"\n', "", "progression.good_form", "form_check"),
     ("duplicate mistake ids", 'id = "squatting"', 'id = "bending_forward"', "mistakes[1].id", "duplicate id"),

@@ -159,19 +159,20 @@ class Decider:
 
     def _judge_final(self, command: Command, phrase: str, heard: Heard) -> list[CommandHeard | CommandUnsure]:
         s = self.settings
-        confidence = 1.0 if math.isnan(heard.confidence) else heard.confidence
+        unknown = math.isnan(heard.confidence)  # engines without confidences: ask before costly acts
+        confidence = heard.confidence
         if command in SAFETY:
             return [self._event(command, phrase, heard, "final")]
         if self.gated(heard.at):
-            if command not in BARGE_IN or confidence < s.barge_in_confidence:
+            if command not in BARGE_IN or (not unknown and confidence < s.barge_in_confidence):
                 return []
         if command in STRICT:
-            if confidence >= s.strict_confidence:
+            if not unknown and confidence >= s.strict_confidence:
                 return [self._event(command, phrase, heard, "final")]
-            if confidence >= s.min_confidence:
+            if unknown or confidence >= s.min_confidence:
                 return [CommandUnsure(command.value, phrase, confidence, self.engine, heard.at)]
             return []
-        if confidence >= s.min_confidence:
+        if unknown or confidence >= s.min_confidence:
             return [self._event(command, phrase, heard, "final")]
         return []
 
