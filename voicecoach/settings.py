@@ -39,6 +39,9 @@ class CoachSettings:
     verbosity: Literal["full", "normal", "terse"] = "normal"  # full cues / rotating cue / counts only
     mistake_every: int = 4  # a mistake reminder every N reps
     rest_scale: float = 1.0  # multiplies the drill's rest time
+    step_pause_s: float = 2.0  # seconds after each spoken set-up step, to do it
+    answer_timeout_s: float = 15.0  # seconds a form-check question waits for yes or no
+    safety_timeout_s: float = 60.0  # seconds after a pain stop before the session ends by itself
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class ListenSettings:
     strict_confidence: float = 0.8  # for stop and skip
     barge_in_confidence: float = 0.75  # while the coach is speaking
     speech_tail_s: float = 0.4  # after the coach stops talking, still half-duplex this long
+    end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,133 @@
-"""Subcommands of the coach area (filled in by its issue)."""
+"""`voicecoach practice`, `voicecoach simulate` and `voicecoach diagram`: thin layers over the coach."""
+
+from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from voicecoach.errors import UserError
+from voicecoach.settings import Settings
+
+GRAPHVIZ_FORMATS = ("svg", "png")
+
+
+def _settings_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--count-in", dest="coach.count_in_s", type=float, metavar="S",
+                   help="seconds the ready prompt waits before starting a set; 0 waits for 'next'")
+    p.add_argument("--tempo-scale", dest="coach.tempo_scale", type=float, metavar="X",
+                   help="multiply every rep phase's duration (1.2 = slower)")
+    p.add_argument("--verbosity", dest="coach.verbosity", choices=("full", "normal", "terse"),
+                   help="full cues, one cue per rep, or counts only")
+    p.add_argument("--rate", dest="voice.rate", type=int, metavar="WPM", help="speaking rate, words per minute")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this area's subcommands to the `voicecoach` parser."""
+    """Add `practice`, `simulate` and `diagram`."""
+    p = subparsers.add_parser("practice", help="train with the coach",
+                              description="Train with the coach. With --text, type commands (next, pause, help...) "
+                                          "and read the coach's lines; Ctrl-D or 'stop' ends the session.")
+    p.add_argument("--text", action="store_true", help="type commands and print the coach's lines")
+    p.add_argument("--drill", metavar="ID", help="practise this drill (default: the first rung of the ladder)")
+    _settings_options(p)
+    p.set_defaults(func=run_practice)
+
+    p = subparsers.add_parser("simulate", help="play a whole session on a virtual clock",
+                              description="Play a whole session on a virtual clock, with commands from a script "
+                                          "of '<seconds> <spoken phrase>' lines ('#' starts a comment).")
+    p.add_argument("--drill", metavar="ID", help="simulate this drill (default: the first rung of the ladder)")
+    p.add_argument("--script", metavar="FILE", help="the spoken commands; '-' reads standard input")
+    p.add_argument("--json", action="store_true", help="one JSON object per line: t, who, text, command, state")
+    _settings_options(p)
+    p.set_defaults(func=run_simulate)
+
+    p = subparsers.add_parser("diagram", help="draw the coach's state machine",
+                              description="Write the coach's state machine as a picture: SVG or PNG (graphviz), "
+                                          "or Mermaid text (.mmd) when graphviz is not installed.")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="output file: .svg, .png or .mmd")
+    p.set_defaults(func=run_diagram)
+
+
+def _plan(drill_id: str | None):
+    from voicecoach.program.load import load_library
+    from voicecoach.program.plan import first_day_plan, single_drill_plan
+
+    library = load_library()
+    if drill_id is None:
+        return library, first_day_plan(library)
+    if drill_id not in library.drills:
+        raise UserError(f"unknown drill {drill_id!r}; choose one of: {', '.join(d.id for d in library.ordered())}", 2)
+    return library, single_drill_plan(library, drill_id)
+
+
+def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the transcript of a simulated session."""
+    from voicecoach.coach.script import read_script
+    from voicecoach.coach.simulate import simulate
+
+    script = read_script(args.script) if args.script else []
+    library, plan = _plan(args.drill)
+    for entry in simulate(library, plan, settings, script):
+        print(json.dumps(entry.as_json(), ensure_ascii=False) if args.json else entry.as_text())
+    return 0
+
+
+def run_practice(args: argparse.Namespace, settings: Settings) -> int:
+    """A live session; for now in text mode (typed commands, printed lines)."""
+    import queue
+
+    from voicecoach.coach.clock import MonotonicClock
+    from voicecoach.coach.coach import Coach
+    from voicecoach.session import Session, make_speaker, read_keyboard
+
+    if not args.text:
+        print("voicecoach: voice in and out are not wired up yet; running in text mode", file=sys.stderr)
+    library, plan = _plan(args.drill)
+    clock = MonotonicClock()
+    events: queue.Queue = queue.Queue()
+    coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate)
+    speaker = make_speaker(settings, events, clock, text_only=True)
+    print("Type a command (next, repeat, pause, help, stop...) and press Enter. Ctrl-D ends.", file=sys.stderr)
+    read_keyboard(sys.stdin, events, coach.vocabulary, clock)
+    Session(coach, speaker, events, clock).run()
+    return 0
+
+
+def write_diagram(out: Path) -> Path:
+    """Draw the machine to `out` (.svg/.png with graphviz, else Mermaid text); return the file written."""
+    import logging
+
+    from transitions.extensions import GraphMachine
+
+    from voicecoach.coach.machine import machine_kwargs
+
+    fmt = out.suffix.lower().lstrip(".")
+    engine = "graphviz" if fmt in GRAPHVIZ_FORMATS else "mermaid"
+    if engine == "graphviz":
+        try:
+            import graphviz  # noqa: F401  (the python binding transitions draws with)
+        except ImportError:
+            engine, out = "mermaid", out.with_suffix(".mmd")
+            print(f"voicecoach: the graphviz python package is not installed; writing Mermaid text to {out}", file=sys.stderr)
+    logging.getLogger("transitions").setLevel(logging.ERROR)
+    kwargs = machine_kwargs(answers=False)  # the in-place answers are listed in docs/coach.md
+    machine = GraphMachine(graph_engine=engine, show_conditions=True, title="voicecoach coach", **kwargs)
+    graph = machine.get_graph()
+    try:
+        if engine == "graphviz":
+            graph.draw(str(out), format=fmt, prog="dot")
+        else:
+            out.write_text(graph.draw(None), encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{out}: cannot write the diagram ({error.strerror or error})") from None
+    except Exception as error:  # graphviz's ExecutableNotFound and friends
+        raise UserError(f"cannot draw {out}: {error}") from None
+    return out
+
+
+def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the state machine diagram."""
+    written = write_diagram(args.out)
+    print(written)
+    return 0

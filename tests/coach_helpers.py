@@ -1,0 +1,73 @@
+"""Shared helpers for the coach tests: a library, coaches in any state, and a fake-clock player."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+from voicecoach.coach.coach import Coach
+from voicecoach.events import CommandHeard, Say, Tick
+from voicecoach.program.load import load_library
+from voicecoach.program.plan import single_drill_plan
+from voicecoach.settings import CoachSettings
+
+
+@cache
+def library():
+    return load_library(include_user=False)
+
+
+def make_coach(drill: str = "dowel_hinge", **settings) -> Coach:
+    lib = library()
+    return Coach(lib, single_drill_plan(lib, drill), replace(CoachSettings(), **settings))
+
+
+def command(coach: Coach, name: str, text: str = "") -> list:
+    return coach.handle(CommandHeard(name, text or name, source="script", at=coach.now))
+
+
+def tick_to_next(coach: Coach) -> list:
+    due = coach.next_due()
+    assert due is not None, f"the coach waits in {coach.state} with no timer"
+    return coach.handle(Tick(due))
+
+
+def run_until(coach: Coach, state: str, limit: int = 5000) -> list[tuple[float, object]]:
+    """Tick the coach through its timers until it is in `state`; return (time, action) pairs."""
+    out = []
+    for _ in range(limit):
+        if coach.state == state:
+            return out
+        out += [(coach.now, a) for a in tick_to_next(coach)]
+    raise AssertionError(f"never reached {state}; stuck in {coach.state}")
+
+
+def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
+    """A fresh coach brought into `state` by a realistic path."""
+    coach = make_coach(drill)
+    if state == "idle":
+        return coach
+    coach.begin_session(0.0)
+    paths = {
+        "welcome": [],
+        "intro": ["next"],
+        "ready": ["next", "@ready"],
+        "set": ["next", "@ready", "next"],
+        "form_check": ["next", "@ready", "next", "@form_check"],
+        "rest": ["next", "@ready", "next", "@form_check", "yes"],
+        "drill_done": ["next", "@ready", "skip"],
+        "paused": ["next", "@ready", "next", "pause"],
+        "safety": ["next", "@ready", "next", "pain"],
+        "ended": ["stop"],
+    }
+    for step in paths[state]:
+        if step.startswith("@"):
+            run_until(coach, step[1:])
+        else:
+            command(coach, step)
+    assert coach.state == state
+    return coach
+
+
+def says(actions) -> list[Say]:
+    return [a for a in actions if isinstance(a, Say)]

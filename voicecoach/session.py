@@ -1,0 +1,224 @@
+"""The live session: one queue of events, one consumer that feeds the coach and carries out its actions.
+
+Producers (the keyboard thread, the speaker's worker, later the microphone listener) only put
+events on the queue. :meth:`Session.run` is the only place that touches the coach. When the queue
+is quiet the loop makes its own ``Tick`` from the clock, timed to the coach's next step, so the
+coach never waits on anything but the queue.
+
+Plugging in a real voice is one line in :func:`make_speaker`: any object with the
+:class:`~voicecoach.events.Speaker` methods that posts ``SpeechStarted``/``SpeechDone`` to the
+queue it is given will do.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, TextIO
+
+from voicecoach.coach.clock import Clock
+from voicecoach.coach.coach import Coach
+from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary
+from voicecoach.coach.lines import speech_seconds
+from voicecoach.events import (
+    CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick,
+)
+from voicecoach.settings import Settings
+
+MAX_WAIT_S = 0.1  # the loop looks at the clock at least this often
+DRAIN_S = 30.0  # after the end, wait at most this long for the summary to finish playing
+
+
+@dataclass(frozen=True)
+class InputClosed:
+    """The keyboard (or script) has no more input: the session ends as if "stop" was said."""
+
+    reason: str = "eof"
+
+
+class Listener(Protocol):
+    """Speech in, told what to listen for: the commands the coach acts on now, and when it talks."""
+
+    def set_commands(self, commands: frozenset[Command]) -> None: ...
+
+    def set_speaking(self, speaking: bool) -> None: ...
+
+
+class TextSpeaker:
+    """A speaker for text mode: prints ``COACH: text`` and "plays" it for its estimated length.
+
+    A worker thread prints each line when it starts and posts ``SpeechStarted``/``SpeechDone`` to
+    the session queue; ``stop()`` cuts the line playing and drops the queued ones.
+    """
+
+    def __init__(self, events: queue.Queue, clock: Clock, rate: float = 160, out: TextIO | None = None):
+        self._events = events
+        self._clock = clock
+        self._rate = rate
+        self._out = out or sys.stdout
+        self._lines: queue.Queue = queue.Queue()
+        self._cut = threading.Event()
+        self._ids = 0
+        self._lock = threading.Lock()
+        self._worker = threading.Thread(target=self._play, name="text-speaker", daemon=True)
+        self._worker.start()
+
+    def say(self, text: str, kind: str = "info") -> int:
+        """Queue a line; return its utterance id."""
+        with self._lock:
+            self._ids += 1
+            utterance = self._ids
+        self._lines.put((utterance, text))
+        return utterance
+
+    def stop(self) -> None:
+        """Cut the line playing now and drop the queued ones (each reported as interrupted)."""
+        while True:
+            try:
+                utterance, _text = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if utterance is not None:
+                self._events.put(SpeechDone(utterance, self._clock.now(), interrupted=True))
+        self._cut.set()
+
+    def earcon(self, name: str) -> None:
+        """Text mode has no tones."""
+
+    def close(self) -> None:
+        """Stop playing and end the worker thread."""
+        self.stop()
+        self._lines.put((None, ""))
+        self._worker.join(timeout=2.0)
+
+    def _play(self) -> None:
+        while True:
+            utterance, text = self._lines.get()
+            if utterance is None:
+                return
+            self._cut.clear()
+            print(f"COACH: {text}", file=self._out, flush=True)
+            self._events.put(SpeechStarted(utterance, self._clock.now()))
+            interrupted = self._cut.wait(speech_seconds(text, self._rate))  # playback, unless cut
+            self._events.put(SpeechDone(utterance, self._clock.now(), interrupted=interrupted))
+
+
+def make_speaker(settings: Settings, events: queue.Queue, clock: Clock, text_only: bool = True) -> Speaker:
+    """The speaker of a live session. The real voice plugs in here (``voicecoach.speak``)."""
+    return TextSpeaker(events, clock, settings.voice.rate)
+
+
+def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, clock: Clock) -> threading.Thread:
+    """Start a daemon thread turning typed lines into CommandHeard/NotUnderstood; EOF posts InputClosed."""
+
+    def run() -> None:
+        for raw in stream:
+            text = raw.strip()
+            if not text:
+                continue
+            command = vocabulary.match(text)
+            now = clock.now()
+            events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
+                       else NotUnderstood(text, at=now))
+        events.put(InputClosed())
+
+    thread = threading.Thread(target=run, name="keyboard", daemon=True)
+    thread.start()
+    return thread
+
+
+class Session:
+    """Runs one coach until the session ends, input closes or Ctrl-C."""
+
+    def __init__(self, coach: Coach, speaker: Speaker, events: queue.Queue, clock: Clock, *,
+                 recorder: Recorder | None = None, listener: Listener | None = None,
+                 on_action: Callable[[Any], None] | None = None):
+        self.coach = coach
+        self.speaker = speaker
+        self.events = events
+        self.clock = clock
+        self.recorder = recorder
+        self.listener = listener
+        self.on_action = on_action
+        self._speaking: set[int] = set()
+        self._commands: frozenset[Command] | None = None
+        self._ended_reason = "completed"
+
+    def post(self, event: Any) -> None:
+        """Put an event on the queue (safe from any thread)."""
+        self.events.put(event)
+
+    def run(self) -> str:
+        """Run to the end; return why it ended ("completed", "stopped", "pain", "eof", "interrupted")."""
+        reason = ""
+        try:
+            self._carry_out(self.coach.begin_session(self.clock.now()))
+            while self.coach.state != "ended":
+                event = self._next_event()
+                if isinstance(event, InputClosed):
+                    reason = event.reason
+                    event = CommandHeard(Command.STOP.value, "", source="keyboard", at=self.clock.now())
+                self._track_speech(event)
+                self._carry_out(self.coach.handle(event))
+                self._carry_out(self.coach.handle(Tick(self.clock.now())))
+            self._drain()
+        except KeyboardInterrupt:
+            reason = "interrupted"
+            if self.coach.state != "ended":
+                self._carry_out(self.coach.handle(CommandHeard(Command.STOP.value, "", at=self.clock.now())))
+        finally:
+            close = getattr(self.speaker, "close", None)
+            if close:
+                close()
+        return reason or self._ended_reason
+
+    def _next_event(self) -> Any:
+        due = self.coach.next_due()
+        wait = MAX_WAIT_S if due is None else min(MAX_WAIT_S, max(0.0, due - self.clock.now()))
+        try:
+            return self.events.get(timeout=wait)
+        except queue.Empty:
+            return Tick(self.clock.now())
+
+    def _drain(self) -> None:
+        """Let the summary play out: wait (on the queue) until the speaker reports it is done."""
+        deadline = self.clock.now() + DRAIN_S
+        while self._speaking and self.clock.now() < deadline:
+            try:
+                event = self.events.get(timeout=max(0.0, deadline - self.clock.now()))
+            except queue.Empty:
+                break
+            self._track_speech(event)
+
+    def _track_speech(self, event: Any) -> None:
+        if isinstance(event, SpeechStarted):
+            self._speaking.add(event.utterance_id)
+        elif isinstance(event, SpeechDone):
+            self._speaking.discard(event.utterance_id)
+        else:
+            return
+        if self.listener:
+            self.listener.set_speaking(bool(self._speaking))
+
+    def _carry_out(self, actions: list[Any]) -> None:
+        for action in actions:
+            if self.on_action:
+                self.on_action(action)
+            if isinstance(action, Say):
+                if action.interrupt:
+                    self.speaker.stop()
+                self._speaking.add(self.speaker.say(action.text, action.kind))
+            elif isinstance(action, Earcon):
+                self.speaker.earcon(action.name)
+            elif isinstance(action, Record):
+                if action.kind == "session_ended":
+                    self._ended_reason = action.data["reason"]
+                if self.recorder:
+                    self.recorder.record(action.kind, action.data)
+        if self.listener:
+            commands = frozenset(self.coach.accepted_commands() | ALWAYS_ON)
+            if commands != self._commands:
+                self._commands = commands
+                self.listener.set_commands(commands)
