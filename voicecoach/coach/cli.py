@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--drill", metavar="ID", help="simulate this drill (default: the first rung of the ladder)")
     p.add_argument("--script", metavar="FILE", help="the spoken commands; '-' reads standard input")
     p.add_argument("--json", action="store_true", help="one JSON object per line: t, who, text, command, state")
+    p.add_argument("--db", dest="store.db", metavar="PATH",
+                   help="record the simulated session in this history database (and plan it from that history)")
     _settings_options(p)
     p.set_defaults(func=run_simulate)
 
@@ -68,8 +70,21 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
     script = read_script(args.script) if args.script else []
     library, plan = _plan(args.drill)
-    for entry in simulate(library, plan, settings, script):
-        print(json.dumps(entry.as_json(), ensure_ascii=False) if args.json else entry.as_text())
+    recorder = progress_line = None
+    if getattr(args, "store.db", None):
+        from voicecoach.history import open_recorder, plan_today, progress_summary
+        from voicecoach.settings import db_path
+
+        recorder = open_recorder(db_path(settings))
+        if args.drill is None:
+            plan = plan_today(library, recorder.store)
+        progress_line = lambda: progress_summary(library, recorder.store)  # noqa: E731
+    try:
+        for entry in simulate(library, plan, settings, script, recorder=recorder, progress_line=progress_line):
+            print(json.dumps(entry.as_json(), ensure_ascii=False) if args.json else entry.as_text(), flush=True)
+    finally:
+        if recorder is not None:
+            recorder.close()
     return 0
 
 

@@ -340,7 +340,7 @@ class Coach:
         last = self._set == item.sets and item.sets > 1
         count_in = self.settings.count_in_s
         key = ("set.last_ready" if last else "set.ready") + ("_count_in" if count_in > 0 else "")
-        self._say(line(key, set=self._set, sets=item.sets, reps=drill.reps.target, count_in=_number(count_in)), "prompt")
+        self._say(line(key, set=self._set, sets=item.sets, reps=drill.reps.target, count_in=_seconds(count_in)), "prompt")
         if count_in > 0:
             self._after_speech(count_in, "_count_in_over")
 
@@ -705,6 +705,12 @@ def _event_time(event: Any) -> float | None:
 def _in_sentence(name: str) -> str:
     """A drill name inside a sentence: "Wall hip hinge" -> "wall hip hinge" (acronyms kept)."""
     return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+
+
+def _seconds(value: float) -> str:
+    """A duration as spoken: "one second", "ten seconds", "2.5 seconds"."""
+    spoken = _number(value)
+    return f"{number_word(spoken) if isinstance(spoken, int) else spoken} second{'' if spoken == 1 else 's'}"
 
 
 def _number(value: float) -> int | str:

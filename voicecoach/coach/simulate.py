@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from voicecoach.coach.clock import FakeClock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.lines import speech_seconds
 from voicecoach.coach.script import ScriptLine
-from voicecoach.events import CommandHeard, NotUnderstood, Say, SpeechDone, SpeechStarted, Tick
+from voicecoach.events import CommandHeard, NotUnderstood, Record, Recorder, Say, SpeechDone, SpeechStarted, Tick
 from voicecoach.program.model import Library
 from voicecoach.program.plan import Plan
 from voicecoach.settings import Settings
@@ -84,10 +84,14 @@ class _SimSpeaker:
 
 
 def simulate(library: Library, plan: Plan, settings: Settings, script: list[ScriptLine] = (),
-             max_seconds: float = MAX_SESSION_S) -> list[Entry]:
-    """Play a session with `script`'s commands; return the transcript, in time order."""
+             max_seconds: float = MAX_SESSION_S, recorder: Recorder | None = None,
+             progress_line: Callable[[], str] | None = None) -> list[Entry]:
+    """Play a session with `script`'s commands; return the transcript, in time order.
+
+    With a `recorder`, every history `Record` the coach emits is handed to it, as in a live session.
+    """
     clock = FakeClock()
-    coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate)
+    coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate, progress_line=progress_line)
     speaker = _SimSpeaker(settings.voice.rate)
     pending = deque(script)
     transcript: list[Entry] = []
@@ -99,6 +103,8 @@ def simulate(library: Library, plan: Plan, settings: Settings, script: list[Scri
                 transcript.extend(entries)
                 for event in events:
                     carry_out(coach.handle(event))
+            elif isinstance(action, Record) and recorder is not None:
+                recorder.record(action.kind, action.data)
 
     carry_out(coach.begin_session(clock.now()))
     while True:

@@ -1,0 +1,289 @@
+"""The progression engine: where a person stands on the ladder and today's plan. Pure logic.
+
+The history is replayed session by session, oldest first, from the bottom rung. Each session is
+judged by the first row of :data:`RULES` that applies, using the current drill's own criterion
+(``Drill.progression``: sets x reps, good form, variation) from the drill library:
+
+1. pain reported on the current drill: step back to its regression target, easiest variation;
+2. pain anywhere else that day: hold (never progress on a day with pain);
+3. the criterion met at the variation it names (or the drill has none): move up to ``progression.to``;
+4. the criterion met at an easier variation: move to the next harder variation;
+5. otherwise: hold.
+
+A set counts towards the criterion when it was finished with at least ``reps`` reps, at the
+variation being judged, and (when ``good_form``) with a "yes" to the form check. The criterion is
+met when ``sets`` such sets are done in one session. Sessions with no finished set and no pain
+change nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterable
+
+from voicecoach.history.records import SessionRecord, SetRecord
+from voicecoach.program.model import Drill, Library
+from voicecoach.program.plan import Plan, PlanItem
+
+_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+
+
+def number_words(n: int) -> str:
+    """Small numbers as words (they are spoken); others as digits."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+
+
+def spoken_name(name: str) -> str:
+    """'Wall hip hinge' -> 'wall hip hinge' (for the middle of a sentence)."""
+    return name[:1].lower() + name[1:]
+
+
+@dataclass(frozen=True)
+class Rung:
+    """Where a person is: a drill, and its variation when it has variations."""
+
+    drill_id: str
+    variation: str | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What must be done in one session to move on from a rung, and where that leads."""
+
+    sets: int
+    reps: int
+    good_form: bool
+    variation: str | None  # the variation the sets must be done at (None: any)
+    rule: str  # in words, for speaking
+    leads_to: Rung
+    kind: str  # "promoted" (next drill) or "harder_variation"
+
+    def counts(self, s: SetRecord) -> bool:
+        """Does this finished set count towards the criterion?"""
+        return (s.finished and (s.reps or 0) >= self.reps
+                and (not self.good_form or s.form_ok is True)
+                and (self.variation is None or s.variation == self.variation))
+
+    def good_sets(self, session: SessionRecord, drill_id: str) -> int:
+        return sum(1 for s in session.finished_sets(drill_id) if self.counts(s))
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one session changed, with the one sentence the coach says about it next time."""
+
+    kind: str  # "promoted" | "harder_variation" | "stepped_back" | "held_for_pain"
+    before: Rung
+    after: Rung
+    line: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The result of replaying the history."""
+
+    rung: Rung
+    change: Change | None  # what the most recent session that counted changed
+    sessions_on_rung: int  # sessions with finished sets on the current rung
+    best_good_sets: int  # most sets that counted in one session on the current rung
+    path: tuple[tuple[date, Rung, str], ...]  # per counted session: day, rung after it, rule applied
+
+
+def easiest_variation(drill: Drill) -> str | None:
+    return drill.variations[0].id if drill.variations else None
+
+
+def start_rung(library: Library) -> Rung:
+    """A new person starts at the bottom of the ladder, easiest variation."""
+    return Rung(library.ladder[0], easiest_variation(library[library.ladder[0]]))
+
+
+def _variation_name(drill: Drill, variation_id: str | None) -> str:
+    return next((spoken_name(v.name) for v in drill.variations if v.id == variation_id), variation_id or "")
+
+
+def criterion(library: Library, rung: Rung) -> Criterion | None:
+    """The criterion to move on from ``rung``, from the drill's data; None at the top."""
+    drill = library[rung.drill_id]
+    prog = drill.progression
+    if prog is None:
+        return None
+    ids = [v.id for v in drill.variations]
+    if prog.variation is not None and rung.variation in ids and ids.index(rung.variation) < ids.index(prog.variation):
+        harder = ids[ids.index(rung.variation) + 1]
+        words = f"{number_words(prog.sets)} {'set' if prog.sets == 1 else 'sets'} of {number_words(prog.reps)}"
+        words += f" with good form and {_variation_name(drill, rung.variation)}" if prog.good_form else \
+            f" with {_variation_name(drill, rung.variation)}"
+        return Criterion(prog.sets, prog.reps, prog.good_form, rung.variation, words, Rung(drill.id, harder), "harder_variation")
+    target = library[prog.to]
+    return Criterion(prog.sets, prog.reps, prog.good_form, prog.variation, prog.rule,
+                     Rung(target.id, easiest_variation(target)), "promoted")
+
+
+def regression_target(library: Library, drill_id: str) -> str:
+    """Where a pain report sends a person: the drill's ``regression``, else the rung below, else itself."""
+    drill = library[drill_id]
+    if drill.regression:
+        return drill.regression
+    if drill_id in library.ladder and library.ladder.index(drill_id) > 0:
+        return library.ladder[library.ladder.index(drill_id) - 1]
+    return drill_id
+
+
+# ---- the rules table --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    library: Library
+    rung: Rung
+    session: SessionRecord
+    pain_days: frozenset[date]  # days with a pain report so far (this session's included)
+    crit: Criterion | None
+
+    @property
+    def drill(self) -> Drill:
+        return self.library[self.rung.drill_id]
+
+    def pain_here(self) -> bool:
+        return any(p.drill in (None, self.rung.drill_id) for p in self.session.pains)
+
+    def met(self) -> bool:
+        return self.crit is not None and self.crit.good_sets(self.session, self.rung.drill_id) >= self.crit.sets
+
+
+def _step_back(c: _Context) -> tuple[Rung, Change | None]:
+    target = c.library[regression_target(c.library, c.rung.drill_id)]
+    after = Rung(target.id, easiest_variation(target))
+    name = spoken_name(c.drill.name)
+    if after == c.rung:
+        line = f"You reported pain on the {name} last time, so today we stay with it and take it gently."
+        return after, Change("held_for_pain", c.rung, after, line)
+    line = f"You reported pain on the {name} last time, so today we step back to the {spoken_name(target.name)}."
+    return after, Change("stepped_back", c.rung, after, line)
+
+
+def _hold_for_pain(c: _Context) -> tuple[Rung, Change | None]:
+    line = f"You reported pain last time, so today we stay with the {spoken_name(c.drill.name)}."
+    return c.rung, Change("held_for_pain", c.rung, c.rung, line)
+
+
+def _move_on(c: _Context) -> tuple[Rung, Change | None]:
+    after = c.crit.leads_to
+    if c.crit.kind == "harder_variation":
+        harder = _variation_name(c.drill, after.variation)
+        line = f"You did {c.crit.rule}, so today we try {harder}."
+    else:
+        nxt = spoken_name(c.library[after.drill_id].name)
+        line = f"You did {c.crit.rule}, so today you move up from the {spoken_name(c.drill.name)} to the {nxt}."
+    return after, Change(c.crit.kind, c.rung, after, line)
+
+
+def _hold(c: _Context) -> tuple[Rung, Change | None]:
+    return c.rung, None
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    applies: Callable[[_Context], bool]
+    then: Callable[[_Context], tuple[Rung, Change | None]]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("pain on this drill: step back", _Context.pain_here, _step_back),
+    Rule("pain that day: hold", lambda c: c.session.day in c.pain_days, _hold_for_pain),
+    Rule("criterion met: move on", _Context.met, _move_on),
+    Rule("otherwise: hold", lambda c: True, _hold),
+)
+
+
+def judge(library: Library, rung: Rung, session: SessionRecord, pain_days: frozenset[date]) -> tuple[str, Rung, Change | None]:
+    """Apply the first rule that fits one session; return (rule name, rung after, change)."""
+    context = _Context(library, rung, session, pain_days, criterion(library, rung))
+    for rule in RULES:
+        if rule.applies(context):
+            return (rule.name, *rule.then(context))
+    raise AssertionError("the last rule always applies")
+
+
+def _counts(session: SessionRecord) -> bool:
+    return bool(session.finished_sets() or session.pains)
+
+
+def standing(library: Library, sessions: Iterable[SessionRecord]) -> Standing:
+    """Replay sessions (oldest first) from the bottom rung; see the module docstring for the rules."""
+    rung, change, on_rung, best = start_rung(library), None, 0, 0
+    pain_days: set[date] = set()
+    path = []
+    for session in sessions:
+        if not _counts(session):
+            continue
+        if rung.drill_id not in library.drills:  # a user drill that was removed: start again
+            rung = start_rung(library)
+        if session.pains:
+            pain_days.add(session.day)
+        crit = criterion(library, rung)
+        good = crit.good_sets(session, rung.drill_id) if crit else 0
+        name, after, change = judge(library, rung, session, frozenset(pain_days))
+        if after != rung:
+            on_rung, best = 0, 0
+        elif session.finished_sets(rung.drill_id):
+            on_rung, best = on_rung + 1, max(best, good)
+        rung = after
+        path.append((session.day, rung, name))
+    return Standing(rung, change, on_rung, best, tuple(path))
+
+
+def plan_for(library: Library, where: Standing, sessions: Iterable[SessionRecord] = ()) -> Plan:
+    """Today's plan from a standing: the current drill and variation, enough sets to meet the
+    criterion, the last load used on that drill, and the change's sentence as an announcement."""
+    drill = library[where.rung.drill_id]
+    crit = criterion(library, where.rung)
+    sets = max(drill.sets.target, crit.sets if crit else 0)
+    variation = where.rung.variation
+    load = None
+    for session in sessions:
+        for s in session.finished_sets(drill.id):
+            load = s.load_kg if s.load_kg is not None else load
+            if drill.variations and crit is None and s.variation:
+                variation = s.variation  # no criterion to climb: keep the one last used
+    announcements = (where.change.line,) if where.change else ()
+    return Plan((PlanItem(drill.id, sets, variation, load if drill.load else None),), announcements)
+
+
+def plan_today(library: Library, store) -> Plan:
+    """Today's plan from everything in the history store (see :func:`standing`)."""
+    sessions = store.sessions()
+    return plan_for(library, standing(library, sessions), sessions)
+
+
+def needed_line(library: Library, where: Standing) -> str:
+    """One sentence: exactly what is needed to move on (or that this is the top)."""
+    crit = criterion(library, where.rung)
+    if crit is None:
+        return "That's the top of the ladder, so keep every rep crisp."
+    if crit.kind == "harder_variation":
+        goal = _variation_name(library[where.rung.drill_id], crit.leads_to.variation)
+    else:
+        goal = f"the {spoken_name(library[crit.leads_to.drill_id].name)}"
+    return (f"To move on to {goal}, do {crit.rule} in one session, without pain; "
+            f"your best so far is {number_words(where.best_good_sets)} of {number_words(crit.sets)}.")
+
+
+def summary_line(library: Library, sessions: list[SessionRecord]) -> str:
+    """Two spoken sentences for "how am I doing": where you stand, and what is needed next."""
+    where = standing(library, sessions)
+    drill = library[where.rung.drill_id]
+    on = f"the {spoken_name(drill.name)}"
+    if drill.variations and where.rung.variation:
+        on += f", {_variation_name(drill, where.rung.variation)}"
+    counted = [s for s in sessions if s.finished_sets()]
+    reps = sum(s.total_reps for s in counted)
+    if drill.id in library.ladder:
+        first = f"You're on step {number_words(library.ladder.index(drill.id) + 1)} of {number_words(len(library.ladder))}, {on}"
+    else:
+        first = f"You're on {on}"
+    first += f", after {number_words(len(counted))} {'session' if len(counted) == 1 else 'sessions'} and {reps} reps."
+    return f"{first} {needed_line(library, where)}"
