@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 
 # Runtime: speech out, audio I/O. Tests additionally need virtual audio devices and sox.
 RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 python3-venv
-TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils sox libsox-fmt-all graphviz
+TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils alsa-utils sox libsox-fmt-all graphviz
 
 .PHONY: run test bench diagram clean debs-run debs-test
 

@@ -80,9 +80,40 @@ def _server_alive(address: str) -> bool:
         return False
 
 
+RUNTIME_PREFIX = "vc-pulse-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphaned_servers() -> None:
+    """Stop daemons this fixture started for test sessions that died without tearing down
+    (e.g. a pytest killed by a timeout). Only dirs with our prefix and a dead owner are touched."""
+    for runtime in Path(tempfile.gettempdir()).glob(f"{RUNTIME_PREFIX}*"):
+        try:
+            owner = int((runtime / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime))
+        env.pop("PULSE_SERVER", None)
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=10)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
 def start_private_server() -> PulseServer:
     """Start a PulseAudio daemon of our own, listening on a socket in a fresh temp dir."""
-    runtime = Path(tempfile.mkdtemp(prefix="vc-pulse-"))
+    reap_orphaned_servers()
+    runtime = Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX))
+    (runtime / "owner.pid").write_text(str(os.getpid()))
     socket = runtime / "native"
     script = runtime / "server.pa"
     script.write_text(

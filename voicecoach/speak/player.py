@@ -26,6 +26,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 BLOCKSIZE = 256  # frames per callback: the stop() granularity
+READY_CALLBACKS = 8  # callbacks before the stream counts as running (PulseAudio: ~1.7 s after start)
+LATENCY_S = 0.03  # output latency asked of PortAudio; "low" (23 ms via PulseAudio) underran here
 PREFERRED_RATE = 22050  # espeak-ng and piper render at this rate; open the stream at it when allowed
 
 Notify = Callable[[str, int, float, bool], None]  # (kind, tag, perf_counter seconds, interrupted)
@@ -46,12 +48,37 @@ class PlayerStats:
 
     cut_delays_s: list[float] = field(default_factory=list)  # stop() call -> the callback cut the clip
     first_sound_at: dict[int, float] = field(default_factory=dict)  # tag -> perf_counter of first non-silent block
+    underflows: int = 0  # callbacks PortAudio flagged as late (the device ran dry)
+
+
+_ALSA_HANDLER = None  # keep the ctypes callback alive
+
+
+def quiet_alsa() -> None:
+    """Route alsa-lib's own messages ("underrun occurred") to our debug log instead of stderr."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return
+    try:
+        alsa = ctypes.CDLL(name)
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+        _ALSA_HANDLER = handler_type(lambda file, line, function, err, fmt: log.debug("alsa: %s", fmt))
+        alsa.snd_lib_error_set_handler(_ALSA_HANDLER)
+    except (OSError, AttributeError):  # not ALSA: nothing to quiet
+        return
 
 
 def open_sounddevice_stream(**kwargs):
     """The real stream factory: a started ``sounddevice.OutputStream``."""
     import sounddevice as sd
 
+    quiet_alsa()
     stream = sd.OutputStream(**kwargs)
     stream.start()
     return stream
@@ -94,6 +121,8 @@ class Player:
         self._closing = False
         self.stats = PlayerStats()
         self._stream = None
+        self._callbacks = 0
+        self.ready = threading.Event()  # set once the device really pulls audio (see wait_ready)
         self._notifier = threading.Thread(target=self._deliver, name="voicecoach-player-notes", daemon=True)
         self._notifier.start()
         self.open()
@@ -103,13 +132,15 @@ class Player:
     def open(self) -> None:
         """Open and start the output stream (again, after a lost device). Raises if it cannot."""
         self._closing = False
+        self._callbacks = 0
+        self.ready.clear()
         self._stream = self._stream_factory(
             device=self.device,
             samplerate=self.samplerate,
             channels=1,
             dtype="float32",
             blocksize=self.blocksize,
-            latency="low",
+            latency=LATENCY_S,
             callback=self._callback,
             finished_callback=self._finished,
         )
@@ -127,6 +158,11 @@ class Player:
         self._stop_requested_at = time.perf_counter()
         self._generation += 1
 
+    def wait_ready(self, timeout: float = 3.0) -> bool:
+        """Wait until the device pulls audio steadily. Through PulseAudio a new stream takes
+        about 1.7 s before it does; a line said earlier starts that late."""
+        return self.ready.wait(timeout)
+
     def busy(self) -> bool:
         """True while a clip plays or waits."""
         return self._current is not None or bool(self._pending)
@@ -137,7 +173,7 @@ class Player:
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
-                stream.stop()
+                stream.abort()  # stop() would wait for the device to play out its buffer
                 stream.close()
             except Exception as error:  # noqa: BLE001 - closing a dead device
                 log.debug("closing the output stream: %s", error)
@@ -149,6 +185,12 @@ class Player:
         out = outdata[:, 0]
         out.fill(0.0)
         now = time.perf_counter()
+        if status is not None and status.output_underflow:
+            self.stats.underflows += 1
+        if self._callbacks < READY_CALLBACKS:
+            self._callbacks += 1
+            if self._callbacks == READY_CALLBACKS:
+                self.ready.set()
         generation = self._generation
         if self._current is not None and self._current.generation < generation:
             self._notes.put(("done", self._current.tag, now, True))

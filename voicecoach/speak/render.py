@@ -1,14 +1,17 @@
 """Text to WAV: one worker thread owns the TTS engine for the life of the process; a file cache.
 
-pyttsx3 2.99 on Linux has three traps (see docs/voice.md), each guarded here:
+pyttsx3 2.99 on Linux has these traps (see docs/voice.md), each guarded here:
 
 1. ``say()`` after ``save_to_file()`` re-writes the last saved file: we never call the engine's
    ``say()``; after each render the driver's remembered file name is cleared; and every render goes
    to a fresh temporary name that is checked, then renamed into the cache.
 2. The espeak driver prints "Audio saved to ..." on stdout: the driver module's ``print`` is
    replaced by a debug log, so our stdout (JSON, text mode) stays clean.
-3. ``runAndWait`` driven from several threads hangs: exactly one thread (:class:`RenderWorker`)
-   ever touches the engine; other threads hand it jobs through a queue and wait on a Future.
+3. ``runAndWait`` driven from several threads hangs: exactly one thread (:class:`EngineThread`)
+   ever touches the engine, for the life of the process; other threads hand it jobs through a
+   queue and wait on a Future.
+4. (found here) espeak-ng applies a rate or volume set after the first line late or not at all:
+   each line carries espeak's embedded speed/amplitude commands, which always take effect.
 
 Every rendered file is verified (exists, not silent, duration plausible for the text) before it is
 cached. If pyttsx3 fails that check, the line is rendered once more with the ``espeak-ng`` command
@@ -119,7 +122,11 @@ def engine_id(spec: VoiceSpec) -> str:
     if spec.engine == "piper":
         model = Path(spec.piper_model).expanduser()
         stamp = f"{model.stat().st_size}-{int(model.stat().st_mtime)}" if model.exists() else "missing"
-        return f"piper-{metadata.version('piper-tts')}-{model.name}-{stamp}"
+        try:
+            version = metadata.version("piper-tts")
+        except metadata.PackageNotFoundError:
+            version = "missing"
+        return f"piper-{version}-{model.name}-{stamp}"
     return f"pyttsx3-{metadata.version('pyttsx3')}-espeak-ng-{_espeak_version()}"
 
 
@@ -129,26 +136,51 @@ def _quiet_print(*args, **kwargs) -> None:
 
 
 class Pyttsx3Backend:
-    """pyttsx3 (espeak-ng on Linux) rendering to files. Create and use it in ONE thread only."""
+    """pyttsx3 (espeak-ng on Linux) rendering to files. Used only in the engine thread.
+
+    pyttsx3 keeps one engine per process; each backend applies its own voice, rate and volume
+    before it renders if another backend changed them.
+    """
+
+    _applied: VoiceSpec | None = None  # the spec the shared engine is set to now
+    _default_voice: str | None = None  # the engine's voice before anyone changed it
 
     def __init__(self, spec: VoiceSpec):
         import pyttsx3
         from pyttsx3.drivers import espeak as espeak_driver
 
         espeak_driver.print = _quiet_print  # trap 2: the driver prints "Audio saved to ..."
+        self.spec = spec
         self.engine = pyttsx3.init()
-        if spec.voice:
-            self.engine.setProperty("voice", find_voice(self.engine, spec.voice))
-        self.engine.setProperty("rate", spec.rate)
-        self.engine.setProperty("volume", spec.volume)
-        self.engine.runAndWait()  # apply the queued property changes now
+        if Pyttsx3Backend._default_voice is None:
+            Pyttsx3Backend._default_voice = self.engine.getProperty("voice")
+        self.voice_id = find_voice(self.engine, spec.voice) if spec.voice else Pyttsx3Backend._default_voice
+        self._apply()
+
+    def _apply(self) -> None:
+        if Pyttsx3Backend._applied == self.spec:
+            return
+        self.engine.setProperty("voice", self.voice_id)
+        self.engine.setProperty("rate", self.spec.rate)
+        self.engine.setProperty("volume", self.spec.volume)
+        # No runAndWait() here: with nothing to say it never returns once the engine has spoken
+        # (its endLoop runs before the loop starts). Queued changes run at the next render.
+        Pyttsx3Backend._applied = self.spec
 
     def save(self, text: str, path: Path) -> None:
+        self._apply()
+        if str(self.engine) == "espeak":
+            # trap 4: espeak-ng applies a rate/volume set after the first line late or not at all;
+            # its embedded commands (speed in wpm, amplitude in %) take effect for this line, always.
+            text = f"\x01{self.spec.rate}S\x01{round(self.spec.volume * 100)}A {text}"
         self.engine.save_to_file(text, str(path))
         self.engine.runAndWait()
         driver = getattr(getattr(self.engine, "proxy", None), "_driver", None)
-        if driver is not None and hasattr(driver, "_save_file"):
-            driver._save_file = None  # trap 1: a later say() would overwrite this file
+        if driver is not None:
+            # trap 1: the driver remembers the last file and text; a later say() or runAndWait()
+            # would synthesise that text again into that file (or play it through aplay)
+            driver._save_file = None
+            driver._text_to_say = None
 
 
 def find_voice(engine, wanted: str) -> str:
@@ -225,11 +257,62 @@ class SpeechCache:
         return sum(p.stat().st_size for p in self.directory.glob("*.wav"))
 
 
-# ---- the worker ---------------------------------------------------------------------------------
+# ---- the engine thread and its clients ---------------------------------------------------------
+
+
+class EngineThread:
+    """The ONE thread in the process that touches TTS engines (trap 3). Lives as long as the process.
+
+    Jobs are callables run in order on this thread; each gets a Future for its result.
+    """
+
+    _shared: "EngineThread | None" = None
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> "EngineThread":
+        """The process's engine thread, started on first use."""
+        with cls._shared_lock:
+            if cls._shared is None or not cls._shared.thread.is_alive():
+                cls._shared = cls()
+            return cls._shared
+
+    def __init__(self):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._backends: dict[tuple, Backend] = {}
+        self.thread = threading.Thread(target=self._run, name="voicecoach-tts", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: Callable[[], object]) -> Future:
+        """Run `job()` on the engine thread; its result (or exception) lands in the Future."""
+        future: Future = Future()
+        self._jobs.put((job, future))
+        return future
+
+    def backend(self, spec: VoiceSpec, factory: Callable[[VoiceSpec], Backend]) -> Backend:
+        """The backend for a spec, created on first use. Only call this on the engine thread."""
+        assert threading.current_thread() is self.thread, "TTS engines are only touched by the engine thread"
+        key = (factory, spec)
+        if key not in self._backends:
+            self._backends[key] = factory(spec)
+        return self._backends[key]
+
+    def _run(self) -> None:
+        while True:
+            job, future = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting caller
+                future.set_exception(error)
 
 
 class RenderWorker:
-    """The one thread that owns the TTS engine. ``render(text)`` is safe from any thread."""
+    """Renders lines for one voice into one cache dir, on the shared engine thread.
+
+    ``submit``/``render`` are safe from any thread; a cache hit costs a file lookup.
+    """
 
     def __init__(self, spec: VoiceSpec, cache_dir: Path, backend_factory: Callable[[VoiceSpec], Backend] = make_backend):
         self.spec = spec
@@ -238,76 +321,55 @@ class RenderWorker:
             self.cache.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise UserError(f"cannot create the speech cache {cache_dir} ({error.strerror})") from None
-        self._backend_factory = backend_factory
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._started: Future = Future()
+        self._factory = backend_factory
         self.fallback_used = False
-        self._thread = threading.Thread(target=self._run, name="voicecoach-tts", daemon=True)
-        self._thread.start()
-        self._started.result(timeout=START_TIMEOUT_S)  # re-raises an engine start-up error here
+        self.engine_thread = EngineThread.shared()
+        # start the engine now, so a bad voice or model fails here, not mid-session
+        self.engine_thread.submit(lambda: self.engine_thread.backend(spec, backend_factory)).result(timeout=START_TIMEOUT_S)
 
     def submit(self, text: str) -> Future:
         """Start rendering a line; the Future resolves to :class:`Rendered`. A cache hit is done at once."""
-        future: Future = Future()
         path = self.cache.lookup(text)
         if path is not None:
-            future.set_result(self._rendered(text, path, cached=True, render_ms=0.0))
+            future: Future = Future()
+            future.set_result(Rendered(text, path, True, 0.0, wav_duration(path)))
             return future
-        self._jobs.put((text, future))
-        return future
+        return self.engine_thread.submit(lambda: self._render_job(text))
 
     def render(self, text: str, timeout: float = RENDER_TIMEOUT_S) -> Rendered:
         """Render a line (or find it in the cache) and wait for the file."""
         return self.submit(text).result(timeout=timeout)
 
     def close(self) -> None:
-        """Stop the worker thread (after the jobs already queued)."""
-        self._jobs.put(None)
-        self._thread.join(timeout=RENDER_TIMEOUT_S)
+        """Nothing to release: the engine thread lives as long as the process."""
 
-    def _rendered(self, text: str, path: Path, cached: bool, render_ms: float) -> Rendered:
-        return Rendered(text, path, cached, render_ms, wav_duration(path))
-
-    def _run(self) -> None:
+    def _render_job(self, text: str) -> Rendered:
+        """Runs on the engine thread."""
         try:
-            backend = self._backend_factory(self.spec)
-        except BaseException as error:
-            self._started.set_exception(error)
-            return
-        self._started.set_result(True)
-        fallback: Backend | None = None
-        while (job := self._jobs.get()) is not None:
-            text, future = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(self._render_one(backend, text))
-            except RenderError as error:
-                if self.spec.engine != "pyttsx3":
-                    future.set_exception(error)
-                    continue
-                log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)
-                try:
-                    fallback = fallback or EspeakCliBackend(self.spec)
-                    self.fallback_used = True
-                    future.set_result(self._render_one(fallback, text))
-                except Exception as second:  # noqa: BLE001 - reported to the waiting caller
-                    future.set_exception(RenderError(str(second)))
-            except Exception as error:  # noqa: BLE001 - reported to the waiting caller
-                future.set_exception(RenderError(f"could not render {text!r}: {error}"))
+            return self._render_one(self.engine_thread.backend(self.spec, self._factory), text)
+        except RenderError as error:
+            if self.spec.engine != "pyttsx3":
+                raise
+            log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)
+            self.fallback_used = True
+            return self._render_one(self.engine_thread.backend(self.spec, EspeakCliBackend), text)
+        except (UserError, RenderError):
+            raise
+        except Exception as error:
+            raise RenderError(f"could not render {text!r}: {error}") from error
 
     def _render_one(self, backend: Backend, text: str) -> Rendered:
         cached = self.cache.lookup(text)  # rendered meanwhile by an earlier job
         if cached is not None:
-            return self._rendered(text, cached, cached=True, render_ms=0.0)
+            return Rendered(text, cached, True, 0.0, wav_duration(cached))
         temp = self.cache.temp_path(text)
         started = time.perf_counter()
         try:
             backend.save(text, temp)
             render_ms = (time.perf_counter() - started) * 1000.0
-            verify_render(temp, text, self.spec.rate)
+            duration = verify_render(temp, text, self.spec.rate)
             final = self.cache.path(text)
             os.replace(temp, final)
         finally:
             temp.unlink(missing_ok=True)
-        return self._rendered(text, final, cached=False, render_ms=render_ms)
+        return Rendered(text, final, False, render_ms, duration)

@@ -67,8 +67,9 @@ class TextSpeaker:
         print(text, file=self.out or sys.stdout, flush=True)
         now = self.clock()
         self.events.put(SpeechStarted(utterance, now))
-        if self.pace:
-            self._due.append((now + expected_duration_s(text, self.rate_wpm), utterance))
+        if self.pace:  # lines queue up like real speech: this one ends after the one before
+            start = max([now] + [due for due, _ in self._due])
+            self._due.append((start + expected_duration_s(text, self.rate_wpm), utterance))
         else:
             self.events.put(SpeechDone(utterance, now))
         return utterance
@@ -107,8 +108,11 @@ class AudioSpeaker:
         cache_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         echo: TextIO | None = None,
+        text_out: TextIO | None = None,
         player_factory: Callable[..., object] | None = None,
     ):
+        """`echo`: also print every line there as it is queued (``practice --text``).
+        `text_out`: where a line goes when it cannot be played (default: stdout)."""
         from voicecoach.speak.devices import choose_device
         from voicecoach.speak.player import Player
 
@@ -116,6 +120,7 @@ class AudioSpeaker:
         self.voice = voice
         self.clock = clock
         self.echo = echo
+        self.text_out = text_out
         self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
         try:
             if player_factory is None:
@@ -162,7 +167,8 @@ class AudioSpeaker:
         self.player.overlay(self._earcons[name])
 
     def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
-        """Render every line not yet cached, with a progress bar (stderr) if it takes a moment."""
+        """Render every line not yet cached, with a progress bar (stderr) if it takes a moment.
+        Returns once the output device is running too, so the first line starts at once."""
         from tqdm import tqdm
 
         unique = list(dict.fromkeys(line for line in lines if line.strip()))
@@ -172,6 +178,7 @@ class AudioSpeaker:
             for future in futures:
                 done.append(future.result(timeout=RENDER_TIMEOUT_S))
                 bar.update(1)
+        self.player.wait_ready()
         return done
 
     def close(self) -> None:
@@ -221,7 +228,7 @@ class AudioSpeaker:
 
     def _print_instead(self, utterance: int, text: str) -> None:
         if self.echo is None:
-            print(text, flush=True)
+            print(text, file=self.text_out or sys.stdout, flush=True)
         now = self.clock()
         self.events.put(SpeechStarted(utterance, now))
         self.events.put(SpeechDone(utterance, now))
@@ -265,18 +272,24 @@ def make_speaker(
     *,
     text_only: bool = False,
     echo: TextIO | None = None,
+    text_out: TextIO | None = None,
     clock: Callable[[], float] = time.monotonic,
     cache_dir: Path | None = None,
     pace: bool = False,
 ):
     """An :class:`AudioSpeaker`, or a :class:`TextSpeaker` when asked for text only (or
-    ``voice.engine == "none"``) or when there is no usable output device (one warning line)."""
+    ``voice.engine == "none"``) or when there is no usable output device (one warning line).
+
+    `echo`: print every line there too, even while speaking. `text_out`: where lines go when
+    they cannot be spoken (default stdout). `pace`: text mode reports SpeechDone after each
+    line's estimated length (see :meth:`TextSpeaker.poll`)."""
     from voicecoach.speak.devices import NoDeviceError
 
+    text_speaker = lambda: TextSpeaker(events, out=echo or text_out, clock=clock, pace=pace, rate_wpm=voice.rate)  # noqa: E731
     if text_only or voice.engine == "none":
-        return TextSpeaker(events, out=echo, clock=clock, pace=pace, rate_wpm=voice.rate)
+        return text_speaker()
     try:
-        return AudioSpeaker(events, voice, cache_dir=cache_dir, clock=clock, echo=echo)
+        return AudioSpeaker(events, voice, cache_dir=cache_dir, clock=clock, echo=echo, text_out=text_out)
     except NoDeviceError as error:
         warn(f"{error}; text only")
     except OSError as error:  # sounddevice.PortAudioError is not an OSError; caught below
@@ -285,4 +298,4 @@ def make_speaker(
         if type(error).__name__ != "PortAudioError":
             raise
         warn(f"audio output unavailable ({error}); text only")
-    return TextSpeaker(events, out=echo, clock=clock, pace=pace, rate_wpm=voice.rate)
+    return text_speaker()
