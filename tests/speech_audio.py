@@ -53,8 +53,11 @@ def _joe():
 
 def piper_joe(text: str) -> np.ndarray:
     """The piper "joe" voice (realistic US English), trimmed, 16 kHz."""
+    from piper import SynthesisConfig
+
     voice = _joe()
-    chunks = list(voice.synthesize(text))
+    # no sampling noise: the same text always gives the same audio (deterministic tests)
+    chunks = list(voice.synthesize(text, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)))
     samples = np.concatenate([c.audio_int16_array for c in chunks])
     return trim(_to_16k(samples, chunks[0].sample_rate))
 

@@ -8,7 +8,8 @@ from coach_helpers import make_coach
 from voicecoach.coach.clock import FakeClock, MonotonicClock
 from voicecoach.coach.commands import ALWAYS_ON, Command, load_vocabulary
 from voicecoach.events import CommandHeard, NotUnderstood
-from voicecoach.session import InputClosed, Session, TextSpeaker, read_keyboard
+from voicecoach.session import InputClosed, Session, read_keyboard
+from voicecoach.speak.speaker import TextSpeaker
 
 
 class RecordingListener:
@@ -41,7 +42,7 @@ def run_in_thread(session):
 def test_stop_ends_the_session_with_the_summary_spoken():
     events, clock, out = queue.Queue(), MonotonicClock(), io.StringIO()
     listener, recorder = RecordingListener(), ListRecorder()
-    session = Session(make_coach("wall_hinge"), TextSpeaker(events, clock, rate=2000, out=out), events, clock,
+    session = Session(make_coach("wall_hinge"), TextSpeaker(events, out=out, clock=clock.now, pace=True, rate_wpm=2000), events, clock,
                       recorder=recorder, listener=listener)
     result = run_in_thread(session)
     session.post(CommandHeard("help", "help", at=clock.now()))
@@ -66,7 +67,7 @@ def test_keyboard_lines_become_commands_and_eof_closes():
 
 def test_end_of_input_stops_a_running_session():
     events, clock, out = queue.Queue(), MonotonicClock(), io.StringIO()
-    session = Session(make_coach("dowel_hinge"), TextSpeaker(events, clock, rate=2000, out=out), events, clock)
+    session = Session(make_coach("dowel_hinge"), TextSpeaker(events, out=out, clock=clock.now, pace=True, rate_wpm=2000), events, clock)
     result = run_in_thread(session)
     session.post(InputClosed())
     assert result.get(timeout=30) == "eof"

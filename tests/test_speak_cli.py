@@ -40,7 +40,7 @@ def test_say_out_json_renders_then_hits_the_cache(isolated_env, tmp_path):
 def test_say_without_a_device_warns_and_prints_the_line(isolated_env):
     done = voicecoach("say", "Stand tall.", env=isolated_env)
     assert done.returncode == 0
-    assert done.stdout == "Stand tall.\n"
+    assert done.stdout == "COACH: Stand tall.\n"
     assert done.stderr.strip() == "voicecoach: no audio output device found; text only"
 
 

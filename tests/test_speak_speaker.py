@@ -156,7 +156,7 @@ def test_lost_device_prints_lines_then_playback_resumes(fake_rig, capsys):
     assert "audio output device lost" in capsys.readouterr().err
     spoken = spk.say("Hinge at the hips.")
     done, _ = wait_for(events, lambda e: isinstance(e, SpeechDone))
-    assert done.utterance_id == spoken and capsys.readouterr().out == "Hinge at the hips.\n"
+    assert done.utterance_id == spoken and capsys.readouterr().out == "COACH: Hinge at the hips.\n"
     assert len(streams) == 1  # not retried yet: too soon
     clock.now += 5.0
     spoken = spk.say("Back again.")
@@ -185,7 +185,7 @@ def test_text_speaker_prints_and_paces_on_the_clock():
     spk = TextSpeaker(events, out=out, clock=clock, pace=True, rate_wpm=120)
     first = spk.say("Four words right here.")  # 4 words at 120 wpm: 2 s
     second = spk.say("Two words.")
-    assert out.getvalue() == "Four words right here.\nTwo words.\n"
+    assert out.getvalue() == "COACH: Four words right here.\nCOACH: Two words.\n"
     assert [type(events.get_nowait()) for _ in range(2)] == [SpeechStarted, SpeechStarted]
     spk.poll(clock.now + 1.0)
     assert events.empty()
@@ -210,7 +210,7 @@ def test_no_output_device_warns_once_and_falls_back_to_text(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("voicecoach: no output device matches") and err[0].endswith("text only")
     spk.say("Still coaching.")
-    assert capsys.readouterr().out == "Still coaching.\n"
+    assert capsys.readouterr().out == "COACH: Still coaching.\n"
     assert isinstance(events.get_nowait(), SpeechStarted) and isinstance(events.get_nowait(), SpeechDone)
 
 

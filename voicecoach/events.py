@@ -116,6 +116,7 @@ class Heard:
     confidence: float
     final: bool
     at: float  # audio seconds since the stream started
+    silence_s: float = float("nan")  # non-speech audio just before `at` (engine's VAD); NaN = unknown
 
 
 class Recognizer(Protocol):

@@ -5,15 +5,15 @@ events on the queue. :meth:`Session.run` is the only place that touches the coac
 is quiet the loop makes its own ``Tick`` from the clock, timed to the coach's next step, so the
 coach never waits on anything but the queue.
 
-Plugging in a real voice is one line in :func:`make_speaker`: any object with the
-:class:`~voicecoach.events.Speaker` methods that posts ``SpeechStarted``/``SpeechDone`` to the
-queue it is given will do.
+The speaker is any object with the :class:`~voicecoach.events.Speaker` methods that posts
+``SpeechStarted``/``SpeechDone`` to the queue it is given (``voicecoach.speak.make_speaker``); a
+text speaker that paces itself on the clock has a ``poll(now)`` the loop calls. The wiring of a
+real session (devices, history, resume) is in :mod:`voicecoach.practice`.
 """
 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, TextIO
@@ -21,11 +21,9 @@ from typing import Any, Callable, Protocol, TextIO
 from voicecoach.coach.clock import Clock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary
-from voicecoach.coach.lines import speech_seconds
 from voicecoach.events import (
     CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick,
 )
-from voicecoach.settings import Settings
 
 MAX_WAIT_S = 0.1  # the loop looks at the clock at least this often
 DRAIN_S = 30.0  # after the end, wait at most this long for the summary to finish playing
@@ -46,72 +44,13 @@ class Listener(Protocol):
     def set_speaking(self, speaking: bool) -> None: ...
 
 
-class TextSpeaker:
-    """A speaker for text mode: prints ``COACH: text`` and "plays" it for its estimated length.
+def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, clock: Clock,
+                  eof_ends_session: bool = True) -> threading.Thread:
+    """Start a daemon thread turning typed lines into CommandHeard/NotUnderstood.
 
-    A worker thread prints each line when it starts and posts ``SpeechStarted``/``SpeechDone`` to
-    the session queue; ``stop()`` cuts the line playing and drops the queued ones.
+    At end of input it posts InputClosed when the keyboard is the only way in (`eof_ends_session`);
+    when the coach also listens by voice (a service with no terminal), it just stops reading.
     """
-
-    def __init__(self, events: queue.Queue, clock: Clock, rate: float = 160, out: TextIO | None = None):
-        self._events = events
-        self._clock = clock
-        self._rate = rate
-        self._out = out or sys.stdout
-        self._lines: queue.Queue = queue.Queue()
-        self._cut = threading.Event()
-        self._ids = 0
-        self._lock = threading.Lock()
-        self._worker = threading.Thread(target=self._play, name="text-speaker", daemon=True)
-        self._worker.start()
-
-    def say(self, text: str, kind: str = "info") -> int:
-        """Queue a line; return its utterance id."""
-        with self._lock:
-            self._ids += 1
-            utterance = self._ids
-        self._lines.put((utterance, text))
-        return utterance
-
-    def stop(self) -> None:
-        """Cut the line playing now and drop the queued ones (each reported as interrupted)."""
-        while True:
-            try:
-                utterance, _text = self._lines.get_nowait()
-            except queue.Empty:
-                break
-            if utterance is not None:
-                self._events.put(SpeechDone(utterance, self._clock.now(), interrupted=True))
-        self._cut.set()
-
-    def earcon(self, name: str) -> None:
-        """Text mode has no tones."""
-
-    def close(self) -> None:
-        """Stop playing and end the worker thread."""
-        self.stop()
-        self._lines.put((None, ""))
-        self._worker.join(timeout=2.0)
-
-    def _play(self) -> None:
-        while True:
-            utterance, text = self._lines.get()
-            if utterance is None:
-                return
-            self._cut.clear()
-            print(f"COACH: {text}", file=self._out, flush=True)
-            self._events.put(SpeechStarted(utterance, self._clock.now()))
-            interrupted = self._cut.wait(speech_seconds(text, self._rate))  # playback, unless cut
-            self._events.put(SpeechDone(utterance, self._clock.now(), interrupted=interrupted))
-
-
-def make_speaker(settings: Settings, events: queue.Queue, clock: Clock, text_only: bool = True) -> Speaker:
-    """The speaker of a live session. The real voice plugs in here (``voicecoach.speak``)."""
-    return TextSpeaker(events, clock, settings.voice.rate)
-
-
-def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, clock: Clock) -> threading.Thread:
-    """Start a daemon thread turning typed lines into CommandHeard/NotUnderstood; EOF posts InputClosed."""
 
     def run() -> None:
         for raw in stream:
@@ -122,7 +61,8 @@ def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, c
             now = clock.now()
             events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
                        else NotUnderstood(text, at=now))
-        events.put(InputClosed())
+        if eof_ends_session:
+            events.put(InputClosed())
 
     thread = threading.Thread(target=run, name="keyboard", daemon=True)
     thread.start()
@@ -175,6 +115,9 @@ class Session:
         return reason or self._ended_reason
 
     def _next_event(self) -> Any:
+        poll = getattr(self.speaker, "poll", None)
+        if poll:
+            poll(self.clock.now())
         due = self.coach.next_due()
         wait = MAX_WAIT_S if due is None else min(MAX_WAIT_S, max(0.0, due - self.clock.now()))
         try:
@@ -185,11 +128,14 @@ class Session:
     def _drain(self) -> None:
         """Let the summary play out: wait (on the queue) until the speaker reports it is done."""
         deadline = self.clock.now() + DRAIN_S
+        poll = getattr(self.speaker, "poll", None)
         while self._speaking and self.clock.now() < deadline:
+            if poll:
+                poll(self.clock.now())
             try:
-                event = self.events.get(timeout=max(0.0, deadline - self.clock.now()))
+                event = self.events.get(timeout=min(MAX_WAIT_S, max(0.0, deadline - self.clock.now())))
             except queue.Empty:
-                break
+                continue
             self._track_speech(event)
 
     def _track_speech(self, event: Any) -> None:
@@ -217,6 +163,9 @@ class Session:
                     self._ended_reason = action.data["reason"]
                 if self.recorder:
                     self.recorder.record(action.kind, action.data)
+                    warning = getattr(self.recorder, "take_warning", lambda: None)()
+                    if warning:  # the history stopped saving: say so once, train on
+                        self._speaking.add(self.speaker.say(warning, "info"))
         if self.listener:
             commands = frozenset(self.coach.accepted_commands() | ALWAYS_ON)
             if commands != self._commands:

@@ -26,10 +26,16 @@ def _settings_options(p: argparse.ArgumentParser) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `practice`, `simulate` and `diagram`."""
     p = subparsers.add_parser("practice", help="train with the coach",
-                              description="Train with the coach. With --text, type commands (next, pause, help...) "
-                                          "and read the coach's lines; Ctrl-D or 'stop' ends the session.")
-    p.add_argument("--text", action="store_true", help="type commands and print the coach's lines")
-    p.add_argument("--drill", metavar="ID", help="practise this drill (default: the first rung of the ladder)")
+                              description="Train with the coach, by voice. With --text, type commands (next, pause, "
+                                          "help...) instead; Ctrl-D or 'stop' ends the session.")
+    p.add_argument("--text", action="store_true", help="type commands instead of speaking them; the coach's lines are printed too")
+    p.add_argument("--drill", metavar="ID", help="practise this drill (default: today's plan from your history)")
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--resume", dest="resume", action="store_const", const=True, default=None,
+                        help="pick up an interrupted session without asking")
+    choice.add_argument("--new", dest="resume", action="store_const", const=False,
+                        help="start a new session even if the last one was interrupted")
+    p.add_argument("--db", dest="store.db", metavar="PATH", help="history database (default: in your data dir)")
     _settings_options(p)
     p.set_defaults(func=run_practice)
 
@@ -89,23 +95,10 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_practice(args: argparse.Namespace, settings: Settings) -> int:
-    """A live session; for now in text mode (typed commands, printed lines)."""
-    import queue
+    """A live session: speaks, listens (or reads typed commands with --text), records history."""
+    from voicecoach.practice import practise
 
-    from voicecoach.coach.clock import MonotonicClock
-    from voicecoach.coach.coach import Coach
-    from voicecoach.session import Session, make_speaker, read_keyboard
-
-    if not args.text:
-        print("voicecoach: voice in and out are not wired up yet; running in text mode", file=sys.stderr)
-    library, plan = _plan(args.drill)
-    clock = MonotonicClock()
-    events: queue.Queue = queue.Queue()
-    coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate)
-    speaker = make_speaker(settings, events, clock, text_only=True)
-    print("Type a command (next, repeat, pause, help, stop...) and press Enter. Ctrl-D ends.", file=sys.stderr)
-    read_keyboard(sys.stdin, events, coach.vocabulary, clock)
-    Session(coach, speaker, events, clock).run()
+    practise(settings, text=args.text, drill_id=args.drill, resume=args.resume)
     return 0
 
 

@@ -25,7 +25,7 @@ from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary, load_vocab
 from voicecoach.coach.lines import line, number_word, speech_seconds
 from voicecoach.coach.machine import PAUSABLE, accepted, machine_kwargs
 from voicecoach.events import (
-    RECORD_KINDS, CommandHeard, DeviceChanged, Earcon, NotUnderstood, Record, Say, SpeechDone,
+    RECORD_KINDS, CommandHeard, CommandUnsure, DeviceChanged, Earcon, NotUnderstood, Record, Say, SpeechDone,
     SpeechStarted, Tick,
 )
 from voicecoach.program.model import REP_PHASES, Drill, Library
@@ -83,6 +83,7 @@ class Coach:
         self._pain = False
         self._easier_taken = False
         self._heard: CommandHeard | None = None
+        self._confirming: tuple[CommandUnsure, float] | None = None  # (unsure command, answer deadline)
         # time and speech
         self._now = 0.0
         self._agenda: list[tuple[float, int, str, tuple]] = []
@@ -111,7 +112,10 @@ class Coach:
         if at is not None:
             self._advance_time(at)
         if isinstance(event, CommandHeard):
-            self._command(event)
+            if not self._answer_confirmation(event):
+                self._command(event)
+        elif isinstance(event, CommandUnsure):
+            self._ask_confirmation(event)
         elif isinstance(event, NotUnderstood):
             if self.state != "ended":
                 self._say(line("answer.not_understood"), "refusal", remember=False)
@@ -126,6 +130,8 @@ class Coach:
 
     def accepted_commands(self) -> set[Command]:
         """The commands the current state acts on (the recognizer adds ALWAYS_ON)."""
+        if self._confirmation_open():
+            return set(accepted(self.state)) | {Command.YES, Command.NO}
         return set(accepted(self.state))
 
     def next_due(self) -> float | None:
@@ -186,6 +192,32 @@ class Coach:
             self.trigger(command.value)
         else:
             self._say(lines.refusal(command.value, self.state), "refusal", remember=False)
+
+    # ---- confirming a costly command heard with borderline confidence ------------------------
+
+    def _confirmation_open(self) -> bool:
+        return self._confirming is not None and self._now <= self._confirming[1]
+
+    def _ask_confirmation(self, event: CommandUnsure) -> None:
+        """Ask "Stop the workout?" before acting on a borderline stop or skip."""
+        if self.state == "ended" or event.command not in lines.table("confirm"):
+            return
+        if Command(event.command) not in accepted(self.state) | ALWAYS_ON:
+            return  # it would be refused anyway; a doubtful refusal is not worth a question
+        self._confirming = (event, self._now + self.settings.answer_timeout_s)
+        self._say(line(f"confirm.{event.command}"), "prompt", remember=False)
+
+    def _answer_confirmation(self, event: CommandHeard) -> bool:
+        """A yes/no answering an open confirmation; True if it was one (and is now handled)."""
+        if not self._confirmation_open() or event.command not in (Command.YES, Command.NO):
+            return False
+        unsure, _deadline = self._confirming
+        self._confirming = None
+        if event.command == Command.YES:
+            self._command(CommandHeard(unsure.command, unsure.text, unsure.confidence, "confirmed", unsure.engine, self._now))
+        else:
+            self._say(line("confirm.cancelled"), "info", remember=False)
+        return True
 
     def _device_changed(self, event: DeviceChanged) -> None:
         if event.kind == "output" and not event.available and self.state in PAUSABLE:

@@ -22,17 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
+from voicecoach.coach.lines import number_word
 from voicecoach.history.records import SessionRecord, SetRecord
 from voicecoach.program.model import Drill, Library
 from voicecoach.program.plan import Plan, PlanItem
-
-_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
-
-
-def number_words(n: int) -> str:
-    """Small numbers as words (they are spoken); others as digits."""
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
-
 
 def spoken_name(name: str) -> str:
     """'Wall hip hinge' -> 'wall hip hinge' (for the middle of a sentence)."""
@@ -112,7 +105,7 @@ def criterion(library: Library, rung: Rung) -> Criterion | None:
     ids = [v.id for v in drill.variations]
     if prog.variation is not None and rung.variation in ids and ids.index(rung.variation) < ids.index(prog.variation):
         harder = ids[ids.index(rung.variation) + 1]
-        words = f"{number_words(prog.sets)} {'set' if prog.sets == 1 else 'sets'} of {number_words(prog.reps)}"
+        words = f"{number_word(prog.sets)} {'set' if prog.sets == 1 else 'sets'} of {number_word(prog.reps)}"
         words += f" with good form and {_variation_name(drill, rung.variation)}" if prog.good_form else \
             f" with {_variation_name(drill, rung.variation)}"
         return Criterion(prog.sets, prog.reps, prog.good_form, rung.variation, words, Rung(drill.id, harder), "harder_variation")
@@ -269,7 +262,7 @@ def needed_line(library: Library, where: Standing) -> str:
     else:
         goal = f"the {spoken_name(library[crit.leads_to.drill_id].name)}"
     return (f"To move on to {goal}, do {crit.rule} in one session, without pain; "
-            f"your best so far is {number_words(where.best_good_sets)} of {number_words(crit.sets)}.")
+            f"your best so far is {number_word(where.best_good_sets)} of {number_word(crit.sets)}.")
 
 
 def summary_line(library: Library, sessions: list[SessionRecord]) -> str:
@@ -282,8 +275,8 @@ def summary_line(library: Library, sessions: list[SessionRecord]) -> str:
     counted = [s for s in sessions if s.finished_sets()]
     reps = sum(s.total_reps for s in counted)
     if drill.id in library.ladder:
-        first = f"You're on step {number_words(library.ladder.index(drill.id) + 1)} of {number_words(len(library.ladder))}, {on}"
+        first = f"You're on step {number_word(library.ladder.index(drill.id) + 1)} of {number_word(len(library.ladder))}, {on}"
     else:
         first = f"You're on {on}"
-    first += f", after {number_words(len(counted))} {'session' if len(counted) == 1 else 'sessions'} and {reps} reps."
+    first += f", after {number_word(len(counted))} {'session' if len(counted) == 1 else 'sessions'} and {reps} reps."
     return f"{first} {needed_line(library, where)}"

@@ -5,7 +5,9 @@ while someone speaks, then one final result per utterance. :class:`Decider` turn
 at most one decision per utterance:
 
 * **Fast path.** The same command phrase seen in consecutive partials for ``stable_partial_s``
-  seconds of audio acts at once, without waiting for the endpointer's final result.
+  seconds of audio acts at once, without waiting for the endpointer's final result, as soon as
+  the engine's voice activity detector has heard ``end_silence_s`` of non-speech (when it
+  reports one: ``Heard.silence_s``), because mid-word a wrong phrase can hold for a while.
 * **The final confirms or corrects.** If nothing fired on a partial, the final result decides. If a
   partial already fired, the final is only compared (``corrections`` counts disagreements); one
   utterance never fires twice.
@@ -75,6 +77,11 @@ class Decider:
         self._speech_ended_at = -math.inf
         self._utt = _Utterance()
 
+    @property
+    def in_utterance(self) -> bool:
+        """Has speech started that has not reached its final result yet?"""
+        return self._utt.started_at is not None
+
     # ---- inputs besides results -----------------------------------------------------------
 
     def set_commands(self, commands: Iterable[Command | str]) -> None:
@@ -125,6 +132,8 @@ class Decider:
         held = heard.at - utt.phrase_since
         if utt.partials_seen < 2 or held + 1e-9 < self.settings.stable_partial_s:
             return []
+        if not math.isnan(heard.silence_s) and heard.silence_s + 1e-9 < self.settings.end_silence_s:
+            return []  # still talking: the partial may yet change
         if not self._allowed_on_partial(command, heard):
             return []
         utt.fired = command

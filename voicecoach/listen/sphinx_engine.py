@@ -17,6 +17,7 @@ from typing import Sequence
 
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
+from voicecoach.listen.vad import TrailingSilence
 
 # Frequent English words that are in no command: the garbage model of the grammar. Kept short
 # because every filler word slows the search.
@@ -64,6 +65,7 @@ class PocketSphinxRecognizer:
         self._decoder = pocketsphinx.Decoder(config)
         self._endpointer = pocketsphinx.Endpointer(window=end_window_s, sample_rate=sample_rate)
         self._frame_bytes = self._endpointer.frame_bytes
+        self._vad = TrailingSilence(sample_rate)
         self._known = dictionary_words()
         self._buffer = b""
         self._in_utterance = False
@@ -97,6 +99,7 @@ class PocketSphinxRecognizer:
             frame, self._buffer = self._buffer[:step], self._buffer[step:]
             self.samples += step // 2
             at = self.samples / self.sample_rate
+            silence = self._vad.feed(frame)
             speech = self._endpointer.process(frame)
             if speech is None:
                 continue
@@ -106,7 +109,7 @@ class PocketSphinxRecognizer:
             self._decoder.process_raw(speech)
             if self._endpointer.in_speech:
                 hyp = self._decoder.hyp()
-                results.append(Heard(self._clean(hyp.hypstr if hyp else ""), math.nan, False, at))
+                results.append(Heard(self._clean(hyp.hypstr if hyp else ""), math.nan, False, at, silence))
             else:
                 results.extend(self._end(at))
         return results

@@ -19,6 +19,7 @@ from typing import Sequence
 from voicecoach.errors import UserError
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
+from voicecoach.listen.vad import TrailingSilence
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class VoskRecognizer:
         self.samples = 0  # audio fed so far, for result times
         self.missing: list[str] = []
         self._rec = None
+        self._vad = TrailingSilence(sample_rate)
         self.set_commands(phrases)
 
     def set_commands(self, phrases: Sequence[str]) -> None:
@@ -75,7 +77,7 @@ class VoskRecognizer:
         words = sorted({w for p in phrases for w in p.split()})
         self.missing = missing_words(self.model, words)
         if self.missing:
-            log.warning("the Vosk model lacks these command words, which cannot be heard: %s", ", ".join(self.missing))
+            log.info("the Vosk model lacks these command words, which cannot be heard: %s", ", ".join(self.missing))
         usable = [p for p in phrases if not set(p.split()) & set(self.missing)]
         grammar = usable + ([self.unk] if self.unk else [])
         self._rec = vosk.KaldiRecognizer(self.model, self.sample_rate, json.dumps(grammar, ensure_ascii=False))
@@ -89,10 +91,11 @@ class VoskRecognizer:
         """Feed 16-bit mono PCM; returns a partial result, or the final one at an endpoint."""
         self.samples += len(chunk) // 2
         at = self.samples / self.sample_rate
+        silence = self._vad.feed(chunk)
         if self._rec.AcceptWaveform(chunk):
             return self._final(json.loads(self._rec.Result()), at)
         text = self._clean(json.loads(self._rec.PartialResult()).get("partial", ""))
-        return [Heard(text, math.nan, False, at)]
+        return [Heard(text, math.nan, False, at, silence)]
 
     def finish(self) -> list[Heard]:
         """End of input: the final result of whatever was still being said."""

@@ -34,6 +34,7 @@ from voicecoach.speak.wav import read_wav, resample, trim_silence
 
 log = logging.getLogger(__name__)
 
+TEXT_PREFIX = "COACH: "  # how a printed line of the coach starts (text mode, echo, no device)
 RETRY_DEVICE_S = 2.0  # how often a lost output device is tried again
 CLIP_MEMORY = 256  # decoded clips kept in memory
 
@@ -64,7 +65,7 @@ class TextSpeaker:
     def say(self, text: str, kind: str = "info") -> int:
         """Print the line; returns its utterance id."""
         utterance = next(self._ids)
-        print(text, file=self.out or sys.stdout, flush=True)
+        print(TEXT_PREFIX + text, file=self.out or sys.stdout, flush=True)
         now = self.clock()
         self.events.put(SpeechStarted(utterance, now))
         if self.pace:  # lines queue up like real speech: this one ends after the one before
@@ -148,7 +149,7 @@ class AudioSpeaker:
         """Queue a line; returns its utterance id at once."""
         utterance = next(self._ids)
         if self.echo is not None:
-            print(text, file=self.echo, flush=True)
+            print(TEXT_PREFIX + text, file=self.echo, flush=True)
         self._dispatch.put((utterance, text, self.renderer.submit(text), self._generation))
         return utterance
 
@@ -228,7 +229,7 @@ class AudioSpeaker:
 
     def _print_instead(self, utterance: int, text: str) -> None:
         if self.echo is None:
-            print(text, file=self.text_out or sys.stdout, flush=True)
+            print(TEXT_PREFIX + text, file=self.text_out or sys.stdout, flush=True)
         now = self.clock()
         self.events.put(SpeechStarted(utterance, now))
         self.events.put(SpeechDone(utterance, now))

