@@ -20,8 +20,9 @@ test: debs-test $(VENV)/.stamp-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$rc
 
+# Speech-out figures need an output device: the bench runs with a private, silent PulseAudio sink.
 bench: debs-test $(VENV)/.stamp-test
-	$(BIN)/python -m voicecoach.bench $(ARGS)
+	scripts/with-virtual-audio.sh $(BIN)/python -m voicecoach.bench $(ARGS)
 
 debs-run:
 	@scripts/ensure-debian-packages.sh $(RUN_DEBS)

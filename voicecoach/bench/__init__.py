@@ -1,0 +1,1 @@
+"""`make bench`: the test-audio corpus, the runner, scoring and the report (see docs/benchmark.md)."""

@@ -1,0 +1,54 @@
+"""``python -m voicecoach.bench [--quick] [--corpus DIR]``: measure, print the table, write the report.
+
+The bench never fails: parts that cannot run are reported as "not measured (reason)". Exit code 0
+unless the arguments are wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from voicecoach.bench.corpus import PROFILES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The bench's command-line options."""
+    p = argparse.ArgumentParser(prog="python -m voicecoach.bench",
+                                description="Measure voicecoach's speed, accuracy and false triggers beside the naive baselines.")
+    p.add_argument("--quick", action="store_const", const="quick", dest="profile", default="full", help="a small corpus (a few minutes)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="full", help="corpus size (default: full)")
+    p.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: a hash-named folder in the user cache)")
+    p.add_argument("--seed", type=int, default=1234, help="corpus seed (default: 1234)")
+    p.add_argument("--realspeech", type=Path, default=None, help="human recordings folder (default: ../shared/realspeech)")
+    p.add_argument("--results", type=Path, default=Path("bench/results"), help="where the JSON, markdown and chart go")
+    p.add_argument("--budget", type=float, default=None, help="wall seconds per engine recognition pass")
+    p.add_argument("--engine", action="append", default=[], help="only this engine (vosk-ko, pocketsphinx-en, vosk-en); repeatable")
+    p.add_argument("--workers", type=int, default=2, help="parallel recognition processes (default: 2)")
+    p.add_argument("--no-voice", action="store_true", help="skip the voice figures")
+    p.add_argument("--no-session", action="store_true", help="skip the session figures")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench; always 0 after a run (it reports, it does not judge)."""
+    args = build_parser().parse_args(argv)
+    from voicecoach.bench import report as rp
+    from voicecoach.bench.run import Options, budget_for, run
+    from voicecoach.settings import load_settings
+
+    budget, freeform = budget_for(args.profile)
+    options = Options(profile=args.profile, seed=args.seed, corpus=args.corpus, realspeech=args.realspeech,
+                      results=args.results, recognition_budget_s=args.budget or budget, freeform_audio_s=freeform,
+                      workers=args.workers, voice=not args.no_voice, session=not args.no_session, engines=tuple(args.engine))
+    report = run(options, load_settings())
+    print()
+    print(rp.table(report.rows))
+    paths = rp.write(report, options.results)
+    print(f"\nrun time {report.seconds:.0f} s; wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

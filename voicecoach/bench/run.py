@@ -1,0 +1,151 @@
+"""The benchmark run: corpus, recognition per engine, voice, session; then the report.
+
+Every part that cannot run (a missing engine, a part of voicecoach that does not exist yet) becomes
+a "not measured (reason)" row: the bench reports, it never fails.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from voicecoach.bench import recognition as rec
+from voicecoach.bench.corpus import build_corpus, default_realspeech_dir, load_manifest
+from voicecoach.bench.figures import engine_rows
+from voicecoach.bench.report import Report, Row
+from voicecoach.bench.session import run_child
+from voicecoach.settings import Settings
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to run (from ``python -m voicecoach.bench`` flags)."""
+
+    profile: str = "full"
+    seed: int = 1234
+    corpus: Path | None = None  # corpus folder (default: the cache)
+    realspeech: Path | None = None  # None: the default folder, if it exists
+    results: Path = Path("bench/results")
+    recognition_budget_s: float = 300.0  # wall seconds per engine grammar pass (gated 0.3x, free-form 0.5x)
+    freeform_audio_s: float = 360.0  # audio seconds the free-form baseline decodes per engine
+    workers: int = 2
+    voice: bool = True
+    session: bool = True
+    engines: tuple[str, ...] = ()  # only these engines ("" = all available)
+
+
+def run(options: Options, settings: Settings = Settings(), say: Callable[[str], None] = print) -> Report:
+    """Measure everything; returns the report (not yet written)."""
+    started = time.perf_counter()
+    report = Report(started=datetime.datetime.now().isoformat(timespec="seconds"))
+    real = options.realspeech or default_realspeech_dir()
+    if not (real / "manifest.csv").exists():
+        report.messages.append(f"real speech: {real} not found; real-speech rows skipped")
+        say(f"note: real-speech folder {real} not found; its rows are skipped")
+        real = None
+    say(f"corpus: profile {options.profile}, seed {options.seed}")
+    t0 = time.perf_counter()
+    folder = build_corpus(options.profile, options.seed, options.corpus, real, progress=lambda m: say("  " + m))
+    header, items = load_manifest(folder)
+    counts = Counter(i.category for i in items)
+    minutes = {c: sum(i.duration for i in items if i.category == c) / 60 for c in counts}
+    report.corpus = {"folder": str(folder), "profile": header["profile"], "seed": header["seed"], "items": dict(counts),
+                     "minutes": {c: round(m, 1) for c, m in minutes.items()}, "build_s": round(time.perf_counter() - t0, 1),
+                     "summary": ", ".join(f"{counts[c]} {c} ({minutes[c]:.1f} min)" for c in sorted(counts))}
+    say(f"  {report.corpus['summary']} in {folder} ({report.corpus['build_s']} s)")
+    _recognition(options, settings, folder, items, report, say)
+    if options.voice:
+        _voice(settings, report, say)
+    if options.session:
+        _session(report, say)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _recognition(options: Options, settings: Settings, folder: Path, items, report: Report, say) -> None:
+    try:
+        import voicecoach.listen.bench  # noqa: F401
+    except ImportError as error:
+        report.rows.append(Row("recognition", "", "recognition", None, note=f"not measured (voicecoach.listen.bench: {error})"))
+        return
+    engines, messages = rec.available_engines(settings.listen.model)
+    if options.engines:
+        engines = [e for e in engines if e.name in options.engines]
+    report.messages += messages
+    for message in messages:
+        say("note: " + message)
+    tasks = [t for e in engines for t in rec.plan_tasks(e, folder, items, options.recognition_budget_s,
+                                                          options.freeform_audio_s, options.seed)]
+    say(f"recognition: {len(tasks)} passes over {', '.join(e.name for e in engines)} ({options.workers} workers)")
+    results = rec.run_tasks(tasks, options.workers, say)
+    report.details["passes"] = [rec.as_dict(r) for r in results]
+    for engine in engines:
+        rows, latencies, details = engine_rows(engine.name, engine.language, items, [r for r in results if r.engine == engine.name])
+        report.rows += rows
+        report.latencies.update(latencies)
+        for key, value in details.items():
+            report.details.setdefault(key, {}).update(value)
+
+
+def _voice(settings: Settings, report: Report, say) -> None:
+    try:
+        from voicecoach.speak.bench import measure_voice
+    except ImportError as error:
+        report.rows.append(Row("voice", "pyttsx3", "cue to first audio", None, note=f"not measured (voicecoach.speak.bench: {error})"))
+        return
+    say("voice: cue to first audio, cached and uncached, vs direct pyttsx3 say()/runAndWait()")
+    try:
+        result = measure_voice(voice=settings.voice)
+    except Exception as error:  # noqa: BLE001 - the bench reports, never fails (e.g. no output device)
+        message = str(error).splitlines()[0] if str(error) else ""
+        report.rows.append(Row("voice", "pyttsx3", "cue to first audio", None, note=f"not measured ({type(error).__name__}: {message})"))
+        return
+    report.rows += voice_rows(result)
+    report.details["voice"] = result
+
+
+def voice_rows(result: dict) -> list[Row]:
+    """Rows from ``voicecoach.speak.bench.measure_voice``'s dict (milliseconds)."""
+    direct = result.get("direct_pyttsx3_ms", {})
+    direct = direct.get("first_audio_est") or direct.get("to_player_handoff") or {}
+    rows = []
+    for key, label, goal in (("first_audio_cached_ms", "cached", "cached_cue_first_audio"),
+                             ("first_audio_uncached_ms", "uncached", None)):
+        figures = result.get(key, {})
+        for q in ("p50", "p95"):
+            rows.append(Row("voice", "pyttsx3", f"cue to first audio, {label} {q}", figures.get(q), "ms", direct.get(q),
+                            "direct say()", goal if q == "p50" else None, f"n={figures.get('n', '?')}"))
+    render = result.get("render_per_cue_ms", {})
+    if render:
+        rows.append(Row("voice", "pyttsx3", "render time per cue p50", render.get("p50"), "ms", note=f"max {render.get('max')}"))
+    return rows
+
+
+def _session(report: Report, say) -> None:
+    say("session: practice start to first spoken line; simulated session CPU")
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as home:
+        start = run_child(["practice", "--text"], Path(home) / "practice", stdin_after_first_line=True, timeout=60)
+        if start.first_line_s is not None:
+            report.rows.append(Row("session", "", "practice --text: start to first spoken line", start.first_line_s, "s",
+                                   goal="start_to_first_word", note=start.detail[:40]))
+            report.rows.append(Row("session", "", "practice --text: peak RSS", start.peak_rss_mb, "MB"))
+        else:
+            report.rows.append(Row("session", "", "practice --text: start to first spoken line", None,
+                                   note=f"not measured ({start.detail})"))
+        sim = run_child(["simulate"], Path(home) / "simulate", timeout=120)
+        if sim.ok:
+            report.rows.append(Row("session", "", "simulated full session: CPU time", sim.cpu_s, "s", note=f"wall {sim.wall_s:.2f} s"))
+            report.rows.append(Row("session", "", "simulated full session: peak RSS", sim.peak_rss_mb, "MB"))
+        else:
+            report.rows.append(Row("session", "", "simulated full session: CPU time", None, note=f"not measured ({sim.detail})"))
+
+
+def budget_for(profile: str) -> tuple[float, float]:
+    """(recognition budget per engine pass, free-form audio seconds) that fit a profile in 15 minutes."""
+    return {"full": (300.0, 360.0), "quick": (90.0, 90.0), "tiny": (60.0, 20.0)}.get(profile, (300.0, 360.0))
+
