@@ -22,7 +22,7 @@ from transitions import Machine
 
 from voicecoach.coach import lines
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary, load_vocabulary
-from voicecoach.coach.lines import line, number_word, speech_seconds
+from voicecoach.coach.lines import in_sentence, line, number_word, speech_seconds
 from voicecoach.coach.machine import PAUSABLE, accepted, machine_kwargs
 from voicecoach.events import (
     RECORD_KINDS, CommandHeard, CommandUnsure, DeviceChanged, Earcon, NotUnderstood, Record, Say, SpeechDone,
@@ -304,7 +304,7 @@ class Coach:
         self._record("session_started", language=self.settings.language, plan=[
             {"drill": i.drill_id, "sets": i.sets, "variation": i.variation, "start_set": i.start_set} for i in self._items])
         parts = [line("session.plan_item_one" if i.sets == 1 else "session.plan_item", sentence=False, sets=i.sets,
-                      drill=_in_sentence(self.library[i.drill_id].name)) for i in self._items]
+                      drill=in_sentence(self.library[i.drill_id].name)) for i in self._items]
         self._say(line("session.welcome", plan=lines.table("session")["plan_join"].join(parts)))
         for announcement in self._announcements:
             self._say(announcement)
@@ -314,7 +314,7 @@ class Coach:
     def start_intro(self) -> None:
         drill, item = self.drill, self._items[self._index]
         self._set = item.start_set
-        name = _in_sentence(drill.name)
+        name = in_sentence(drill.name)
         step = self.settings.step_pause_s
         intro = [(line("drill.first" if self._index == 0 else "drill.next", drill=name), "info", GAP_S),
                  (drill.summary, "info", GAP_S)]
@@ -544,14 +544,14 @@ class Coach:
 
     def finish_drill(self) -> None:
         self._record_drill_done(skipped=False)
-        self._say(line("drill.done", drill=_in_sentence(self.drill.name)), "info")
+        self._say(line("drill.done", drill=in_sentence(self.drill.name)), "info")
         self._after_speech(GAP_S, "advance")
 
     def skip_drill(self) -> None:
         self._close_open_set()
         self._result().skipped = True
         self._record_drill_done(skipped=True)
-        self._say(line("drill.skipped", drill=_in_sentence(self.drill.name)), "info", interrupt=True)
+        self._say(line("drill.skipped", drill=in_sentence(self.drill.name)), "info", interrupt=True)
         self._after_speech(GAP_S, "advance")
 
     def start_next_drill(self) -> None:
@@ -577,7 +577,7 @@ class Coach:
         self._record("pain", drill=self.drill.id, set=self._set, phrase=phrase or "pain")
         if self.has_easier_drill():
             easier = self.library[self.drill.regression]
-            self._say(line("safety.offer", easier=_in_sentence(easier.name)), "safety")
+            self._say(line("safety.offer", easier=in_sentence(easier.name)), "safety")
         else:
             self._say(line("safety.no_offer"), "safety")
         self._after_speech(self.settings.safety_timeout_s, "_safety_timeout")
@@ -659,9 +659,9 @@ class Coach:
             left = item.sets - self._set + (0 if state == "form_check" else 1)
             if left > 0:
                 sets_left = "one set left" if left == 1 else f"{number_word(left)} sets left"
-                parts.append(line("answer.status_sets", sets_left=sets_left, drill=_in_sentence(drill.name)))
+                parts.append(line("answer.status_sets", sets_left=sets_left, drill=in_sentence(drill.name)))
         if self.more_drills():
-            parts.append(line("answer.status_next", drill=_in_sentence(self.library[self._items[self._index + 1].drill_id].name)))
+            parts.append(line("answer.status_next", drill=in_sentence(self.library[self._items[self._index + 1].drill_id].name)))
         else:
             parts.append(line("answer.status_last"))
         self._say(" ".join(parts), "status", remember=False)
@@ -729,14 +729,9 @@ for _state in PAUSABLE:
 def _event_time(event: Any) -> float | None:
     if isinstance(event, Tick):
         return event.now
-    if isinstance(event, (CommandHeard, NotUnderstood, SpeechStarted, SpeechDone)):
+    if isinstance(event, (CommandHeard, CommandUnsure, NotUnderstood, SpeechStarted, SpeechDone)):
         return event.at or None
     return None
-
-
-def _in_sentence(name: str) -> str:
-    """A drill name inside a sentence: "Wall hip hinge" -> "wall hip hinge" (acronyms kept)."""
-    return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
 
 
 def _seconds(value: float) -> str:

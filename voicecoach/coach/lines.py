@@ -37,6 +37,11 @@ def number_word(n: int) -> str:
     return f"{_ONES[hundreds]} hundred" + (f" and {number_word(rest)}" if rest else "")
 
 
+def in_sentence(name: str) -> str:
+    """A drill name inside a sentence: "Wall hip hinge" -> "wall hip hinge" (acronyms kept)."""
+    return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+
+
 def speech_seconds(text: str, rate_wpm: float) -> float:
     """Estimated seconds to say `text` at `rate_wpm` words per minute (pauses at inner punctuation)."""
     words = len(text.split())

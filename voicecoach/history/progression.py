@@ -22,15 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
-from voicecoach.coach.lines import number_word
+from voicecoach.coach.lines import in_sentence, number_word
 from voicecoach.history.records import SessionRecord, SetRecord
 from voicecoach.program.model import Drill, Library
 from voicecoach.program.plan import Plan, PlanItem
-
-def spoken_name(name: str) -> str:
-    """'Wall hip hinge' -> 'wall hip hinge' (for the middle of a sentence)."""
-    return name[:1].lower() + name[1:]
-
 
 @dataclass(frozen=True)
 class Rung:
@@ -93,7 +88,7 @@ def start_rung(library: Library) -> Rung:
 
 
 def _variation_name(drill: Drill, variation_id: str | None) -> str:
-    return next((spoken_name(v.name) for v in drill.variations if v.id == variation_id), variation_id or "")
+    return next((in_sentence(v.name) for v in drill.variations if v.id == variation_id), variation_id or "")
 
 
 def criterion(library: Library, rung: Rung) -> Criterion | None:
@@ -149,16 +144,16 @@ class _Context:
 def _step_back(c: _Context) -> tuple[Rung, Change | None]:
     target = c.library[regression_target(c.library, c.rung.drill_id)]
     after = Rung(target.id, easiest_variation(target))
-    name = spoken_name(c.drill.name)
+    name = in_sentence(c.drill.name)
     if after == c.rung:
         line = f"You reported pain on the {name} last time, so today we stay with it and take it gently."
         return after, Change("held_for_pain", c.rung, after, line)
-    line = f"You reported pain on the {name} last time, so today we step back to the {spoken_name(target.name)}."
+    line = f"You reported pain on the {name} last time, so today we step back to the {in_sentence(target.name)}."
     return after, Change("stepped_back", c.rung, after, line)
 
 
 def _hold_for_pain(c: _Context) -> tuple[Rung, Change | None]:
-    line = f"You reported pain last time, so today we stay with the {spoken_name(c.drill.name)}."
+    line = f"You reported pain last time, so today we stay with the {in_sentence(c.drill.name)}."
     return c.rung, Change("held_for_pain", c.rung, c.rung, line)
 
 
@@ -168,8 +163,8 @@ def _move_on(c: _Context) -> tuple[Rung, Change | None]:
         harder = _variation_name(c.drill, after.variation)
         line = f"You did {c.crit.rule}, so today we try {harder}."
     else:
-        nxt = spoken_name(c.library[after.drill_id].name)
-        line = f"You did {c.crit.rule}, so today you move up from the {spoken_name(c.drill.name)} to the {nxt}."
+        nxt = in_sentence(c.library[after.drill_id].name)
+        line = f"You did {c.crit.rule}, so today you move up from the {in_sentence(c.drill.name)} to the {nxt}."
     return after, Change(c.crit.kind, c.rung, after, line)
 
 
@@ -260,7 +255,7 @@ def needed_line(library: Library, where: Standing) -> str:
     if crit.kind == "harder_variation":
         goal = _variation_name(library[where.rung.drill_id], crit.leads_to.variation)
     else:
-        goal = f"the {spoken_name(library[crit.leads_to.drill_id].name)}"
+        goal = f"the {in_sentence(library[crit.leads_to.drill_id].name)}"
     return (f"To move on to {goal}, do {crit.rule} in one session, without pain; "
             f"your best so far is {number_word(where.best_good_sets)} of {number_word(crit.sets)}.")
 
@@ -269,7 +264,7 @@ def summary_line(library: Library, sessions: list[SessionRecord]) -> str:
     """Two spoken sentences for "how am I doing": where you stand, and what is needed next."""
     where = standing(library, sessions)
     drill = library[where.rung.drill_id]
-    on = f"the {spoken_name(drill.name)}"
+    on = f"the {in_sentence(drill.name)}"
     if drill.variations and where.rung.variation:
         on += f", {_variation_name(drill, where.rung.variation)}"
     counted = [s for s in sessions if s.finished_sets()]

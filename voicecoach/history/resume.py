@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.history.progression import spoken_name
+from voicecoach.coach.lines import in_sentence
 from voicecoach.history.records import PlannedItem, SessionRecord
 from voicecoach.program.model import Library
 from voicecoach.program.plan import Plan, PlanItem
@@ -35,7 +35,7 @@ class ResumePoint:
 
 def _drill_phrase(drill_id: str, library: Library | None) -> str:
     if library is not None and drill_id in library.drills:
-        return f"the {spoken_name(library[drill_id].name)}"
+        return f"the {in_sentence(library[drill_id].name)}"
     return f"the {drill_id.replace('_', ' ')}"
 
 
