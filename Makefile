@@ -7,10 +7,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 
 # Runtime: speech out, audio I/O. Tests additionally need virtual audio devices and sox.
-RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 python3-venv
-TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils alsa-utils sox libsox-fmt-all graphviz
+RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 libatomic1 python3-venv
+TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils alsa-utils sox libsox-fmt-all graphviz systemd
 
-.PHONY: run test bench diagram clean debs-run debs-test
+.PHONY: run test bench test-arm64 clean debs-run debs-test
 
 run: debs-run $(VENV)/.stamp-run
 	$(BIN)/voicecoach practice $(ARGS)
@@ -23,6 +23,11 @@ test: debs-test $(VENV)/.stamp-test
 # Speech-out figures need an output device: the bench runs with a private, silent PulseAudio sink.
 bench: debs-test $(VENV)/.stamp-test
 	scripts/with-virtual-audio.sh $(BIN)/python -m voicecoach.bench $(ARGS)
+
+# The arm64 proof: unit tests, simulate and listen --wav in an emulated arm64 Debian root. Slow
+# (about 20 minutes the first time, 8 after), so on demand only, not in CI. See docs/raspberry-pi.md.
+test-arm64:
+	scripts/test-arm64.sh
 
 debs-run:
 	@scripts/ensure-debian-packages.sh $(RUN_DEBS)

@@ -70,7 +70,11 @@ def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, c
 
 
 class Session:
-    """Runs one coach until the session ends, input closes or Ctrl-C."""
+    """Runs one coach until the session ends, input closes or Ctrl-C.
+
+    The devices it is given stay open afterwards: whoever opened them closes them (``serve``
+    keeps its speaker for the next session).
+    """
 
     def __init__(self, coach: Coach, speaker: Speaker, events: queue.Queue, clock: Clock, *,
                  recorder: Recorder | None = None, listener: Listener | None = None,
@@ -108,10 +112,6 @@ class Session:
             reason = "interrupted"
             if self.coach.state != "ended":
                 self._carry_out(self.coach.handle(CommandHeard(Command.STOP.value, "", at=self.clock.now())))
-        finally:
-            close = getattr(self.speaker, "close", None)
-            if close:
-                close()
         return reason or self._ended_reason
 
     def _next_event(self) -> Any:
