@@ -101,13 +101,17 @@ def test_pain_always_acts_even_at_low_confidence_and_while_the_coach_speaks():
     assert [(o.command, o.source) for o in out] == [("pain", "partial")]
 
 
-def test_unk_dominated_results_are_ignored_but_a_little_unk_is_fine():
-    assert command_in(EN, "[unk] next") == (Command.NEXT, "next")
-    assert command_in(EN, "[unk] [unk] next") == (None, "")
+def test_a_one_word_command_must_stand_alone_a_phrase_may_have_a_little_unk():
+    assert command_in(EN, "next") == (Command.NEXT, "next")
+    assert command_in(EN, "[unk] next") == (None, "")  # "...and go" inside running speech
+    assert command_in(EN, "go [unk]") == (None, "")
+    assert command_in(EN, "[unk] that hurts") == (Command.PAIN, "that hurts")
+    assert command_in(EN, "[unk] [unk] [unk] that hurts") == (None, "")
     assert command_in(EN, "next next") == (None, "next next")
     d = Decider(EN, S)
-    assert run(d, [Heard("[unk] [unk] next", 0.99, True, 1.0)]) == []
-    assert [o.command for o in run(d, [Heard("[unk] next", 0.9, True, 2.0)])] == ["next"]
+    assert run(d, [Heard("[unk] next", 0.99, True, 1.0)]) == []
+    assert run(d, partials("[unk] next", 1.5, 2.0, silence_from=1.5)) == []
+    assert [o.command for o in run(d, [Heard("[unk] slow down", 0.9, True, 3.0)])] == ["slower"]
 
 
 def test_commands_the_coach_does_not_accept_are_ignored_but_always_on_ones_count():

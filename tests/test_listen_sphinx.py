@@ -6,8 +6,9 @@ from speech_audio import utterance_wav
 from voicecoach.coach.commands import load_vocabulary
 from voicecoach.events import CommandHeard, CommandUnsure
 from voicecoach.listen.listener import Listener
-from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer, dictionary_words
-from voicecoach.listen.wavsource import WavSource
+from voicecoach.listen.decide import UNK
+from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer, dictionary_words, jsgf_grammar
+from voicecoach.listen.wavsource import WavSource, chunks, read_wav
 from voicecoach.settings import ListenSettings
 
 EN = load_vocabulary("en")
@@ -51,3 +52,32 @@ def test_stop_without_a_confidence_asks_first(speech_dir):
 def test_ordinary_speech_decides_nothing(speech_dir, sentence):
     wav, _ = utterance_wav(speech_dir, sentence, "joe")
     assert listen(wav) == []
+
+
+def test_the_command_prior_is_written_without_an_exponent():
+    # pocketsphinx's JSGF parser reads "/1e+06/" as a weight of 1: the prior would silently vanish
+    grammar = jsgf_grammar(["next"], ["the"], command_weight=1e6)
+    assert "/1000000.000000/ <command> | /1/ <filler>+" in grammar and "e+" not in grammar
+
+
+def test_running_speech_longer_than_any_command_is_cut_and_decides_nothing(speech_dir):
+    sentence = "the weather is nice today so we can go for a long walk in the park and then come back"
+    wav, _ = utterance_wav(speech_dir, sentence, "joe")
+    out = []
+    recognizer = PocketSphinxRecognizer(EN.grammar(), max_utterance_s=2.5)
+    listener = Listener(recognizer, EN, ListenSettings(), out.append)
+    listener.keep_results = True
+    listener.run(WavSource(wav))
+    assert out == []
+    finals = [h.text for h in listener.heard if h.final]
+    assert UNK in finals  # the long stretch was given up as not-a-command
+
+
+def test_input_ending_mid_speech_on_a_frame_boundary_still_gives_a_final(speech_dir):
+    wav, word_end = utterance_wav(speech_dir, "pause", "joe", lead_s=0.5, tail_s=0.0)
+    samples = read_wav(wav)
+    frame = 480  # 30 ms: the recognizer's buffer is empty at the end (pocketsphinx raised IndexError)
+    samples = samples[: len(samples) // frame * frame]
+    recognizer = PocketSphinxRecognizer(EN.grammar())
+    heard = [h for c in chunks(samples) for h in recognizer.accept(c)] + recognizer.finish()
+    assert [h.text for h in heard if h.final] == ["pause"]

@@ -10,7 +10,7 @@ from voicecoach.coach.commands import Command, load_vocabulary
 from voicecoach.listen import model as models
 from voicecoach.listen.listener import Listener
 from voicecoach.listen.vosk_engine import VoskRecognizer, load_model, missing_words, unknown_word
-from voicecoach.listen.wavsource import WavSource
+from voicecoach.listen.wavsource import WavSource, chunks, read_wav
 from voicecoach.settings import ListenSettings
 
 KO = load_vocabulary("ko")
@@ -104,3 +104,25 @@ def test_model_check_reports_coverage(capsys):
     missing = missing_words(load_model(models.packaged_model("ko")), sorted(KO.words()))
     assert f"{words - len(missing)} of {words}" in out
     assert code == (1 if missing else 0)
+
+
+def test_our_endpoint_brings_the_final_sooner_than_vosks_own(ko_model, speech_dir):
+    wav, word_end = utterance_wav(speech_dir, "잠깐", "ko", tail_s=2.0)
+    samples = read_wav(wav)
+
+    def final_at(end_silence_s):
+        recognizer = VoskRecognizer(ko_model, KO.grammar(), end_silence_s=end_silence_s)
+        heard = [h for c in chunks(samples) for h in recognizer.accept(c)]
+        return [(h.text, h.at) for h in heard if h.final]
+
+    ours, vosks = final_at(0.45), final_at(0.0)
+    assert [t for t, _ in ours] == ["잠깐"] and [t for t, _ in vosks] == ["잠깐"]
+    assert word_end + 0.45 <= ours[0][1] < word_end + 0.7 < vosks[0][1]
+
+
+def test_filler_words_are_heard_as_unknown(ko_model, speech_dir):
+    wav, _ = utterance_wav(speech_dir, "커피 주세요", "ko")
+    recognizer = VoskRecognizer(ko_model, KO.grammar(), fillers=["커피", "주세요", "없는낱말xyz"])
+    heard = [h for c in chunks(read_wav(wav)) for h in recognizer.accept(c)] + recognizer.finish()
+    finals = [h.text for h in heard if h.final]
+    assert finals and all(set(text.split()) == {"[unk]"} for text in finals)

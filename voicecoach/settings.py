@@ -72,6 +72,7 @@ class ListenSettings:
     barge_in_confidence: float = 0.75  # while the coach is speaking
     speech_tail_s: float = 0.4  # after the coach stops talking, still half-duplex this long
     end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
+    utterance_end_s: float = 0.45  # Vosk: end the utterance after this much non-speech (s); 0 = Vosk's own (~0.8 s)
 
 
 @dataclass(frozen=True)

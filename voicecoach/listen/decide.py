@@ -41,12 +41,14 @@ UNK = "[unk]"  # every engine adapter reports out-of-grammar speech with this to
 def command_in(vocabulary: Vocabulary, text: str) -> tuple[Command | None, str]:
     """The command a result's text holds, and the phrase, ignoring ``[unk]`` unless it dominates.
 
-    ``"[unk] next"`` is "next"; ``"[unk] [unk] next"`` is nothing (mostly not a command); two
-    commands in one result are nothing (the phrase must match exactly).
+    A one-word command must stand alone: ``"[unk] next"`` is nothing (a word inside running
+    speech is not a command; "go", "no", "back" are everyday words). A longer phrase may have one
+    ``[unk]`` beside it (``"[unk] that hurts"`` is pain), never more unknown than known words.
+    Two commands in one result are nothing (the phrase must match exactly).
     """
     tokens = text.split()
     words = [t for t in tokens if t != UNK]
-    if not words or len(tokens) - len(words) > len(words):
+    if not words or len(tokens) - len(words) > len(words) or (len(words) == 1 and len(tokens) > 1):
         return None, ""
     phrase = " ".join(words)
     return vocabulary.match(phrase), phrase

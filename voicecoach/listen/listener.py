@@ -150,7 +150,7 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
             from voicecoach.listen.vosk_engine import VoskRecognizer, load_model
 
             try:
-                recognizer = VoskRecognizer(load_model(path), phrases)
+                recognizer = VoskRecognizer(load_model(path), phrases, end_silence_s=settings.utterance_end_s)
             except UserError as error:
                 if engine == "vosk":
                     raise
