@@ -12,7 +12,11 @@ TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils alsa-utils sox libsox-fmt-a
 
 .PHONY: run test bench test-arm64 clean debs-run debs-test
 
+# The English Vosk model is fetched once (41 MB, size and SHA-256 checked); without a network the
+# coach falls back to PocketSphinx's bundled model and says so.
 run: debs-run $(VENV)/.stamp-run
+	@$(BIN)/voicecoach model path >/dev/null 2>&1 || $(BIN)/voicecoach model download || \
+		echo "voicecoach: no English Vosk model yet; listening with PocketSphinx until 'voicecoach model download' works"
 	$(BIN)/voicecoach practice $(ARGS)
 
 # pytest exits 5 when it collected no tests: that is a failure, not a pass.
