@@ -1,4 +1,10 @@
-"""Errors a user can cause and fix. The CLI prints them as one line, never a traceback."""
+"""Errors a user can cause and fix, and how any one-line message reaches the user.
+
+The CLI prints a :class:`UserError` as one line, never a traceback; :func:`notice` prints a
+warning or notice the same way while the program goes on.
+"""
+
+import sys
 
 
 class UserError(Exception):
@@ -19,3 +25,8 @@ class ConfigError(UserError):
     """A bad config file, environment variable or flag value."""
 
     exit_code = 2
+
+
+def notice(message: str) -> None:
+    """One line on stderr, in the CLI's style: ``voicecoach: <message>``."""
+    print(f"voicecoach: {message}", file=sys.stderr, flush=True)

@@ -18,7 +18,7 @@ from voicecoach.coach.clock import Clock, MonotonicClock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import Command, load_vocabulary
 from voicecoach.coach.lines import all_templates
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
 from voicecoach.events import CommandHeard, SpeechDone, SpeechStarted
 from voicecoach.program.load import load_library
 from voicecoach.program.model import Library
@@ -28,11 +28,6 @@ from voicecoach.settings import Settings, db_path
 
 RESUME_ANSWER_S = 60.0  # how long the resume question waits before starting a new session
 NEW_SESSION_LINE = "Starting a new session."
-
-
-def notice(message: str) -> None:
-    """One line on stderr, in the CLI's style."""
-    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
 
 
 def fixed_lines(library: Library, plan: Plan) -> list[str]:

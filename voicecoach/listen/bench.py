@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from voicecoach.coach.commands import load_vocabulary, normalize
-from voicecoach.events import CommandHeard, CommandUnsure, Heard
+from voicecoach.events import CommandHeard, Heard
 from voicecoach.listen.decide import Decider
 from voicecoach.listen.wavsource import MODEL_RATE, chunks, read_wav
 from voicecoach.settings import ListenSettings

@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,10 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_model_check)
 
 
-def _notice(message: str) -> None:
-    print(f"voicecoach: {message}", file=sys.stderr)
-
-
 def _format(decision, as_json: bool) -> str:
     confidence = None if math.isnan(decision.confidence) else decision.confidence
     source = getattr(decision, "source", "unsure")
@@ -77,7 +73,7 @@ def run_listen(args: argparse.Namespace, settings) -> int:
         from voicecoach.listen.wavsource import WavSource
 
         source = WavSource(args.wav)  # check the file before loading a model
-    recognizer = make_recognizer(settings.listen, language, vocabulary.grammar(), _notice)
+    recognizer = make_recognizer(settings.listen, language, vocabulary.grammar(), notice)
     if recognizer is None:
         raise UserError("the listen engine is set to 'keyboard'; choose --engine auto, vosk or pocketsphinx")
     listener = Listener(recognizer, vocabulary, settings.listen,
@@ -88,9 +84,9 @@ def run_listen(args: argparse.Namespace, settings) -> int:
     from voicecoach.listen.capture import MicrophoneCapture
 
     capture = MicrophoneCapture(settings.listen.input_device,
-                                on_device=lambda ok, detail: _notice("microphone back" if ok else f"microphone lost: {detail}"))
+                                on_device=lambda ok, detail: notice("microphone back" if ok else f"microphone lost: {detail}"))
     capture.open()
-    _notice(f"listening on {capture.device_name}; say a command, Ctrl-C to stop")
+    notice(f"listening on {capture.device_name}; say a command, Ctrl-C to stop")
     try:
         listener.run(capture)
     finally:
@@ -119,7 +115,7 @@ def run_model_path(args: argparse.Namespace, settings) -> int:
         print(f"  {where}: {path or '-'}", file=sys.stderr)
     found = model.find_model(settings.listen.model, language)
     if found is None:
-        _notice(f"no Vosk model found; {model.missing_model_message(language)}")
+        notice(f"no Vosk model found; {model.missing_model_message(language)}")
         return 1
     print(found)
     return 0

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Callable, Sequence
 
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
 from voicecoach.settings import Settings
-
-
-def notice(message: str) -> None:
-    """One line on stderr, in the CLI's style."""
-    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
 
 
 def microphone_opener(settings: Settings) -> Callable[[], object]:

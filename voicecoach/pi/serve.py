@@ -160,7 +160,7 @@ def live_session(settings: Settings, speaker, events: queue.Queue, clock) -> str
     """One coached session by voice, as `voicecoach practice` runs it (today's plan, resume,
     history), on the speaker serve keeps open; returns why it ended."""
     from voicecoach.listen.listener import start_listening
-    from voicecoach.pi.hardware import notice
+    from voicecoach.errors import notice
     from voicecoach.practice import coached_session
 
     listener = start_listening(settings.listen, settings.coach.language, events, clock=clock.now,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import queue
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, TextIO
 import numpy as np
 
 from voicecoach import paths
+from voicecoach.errors import notice
 from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted
 from voicecoach.speak.earcons import make_earcon
 from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec, expected_duration_s
@@ -44,9 +45,7 @@ def default_cache_dir() -> Path:
     return paths.cache_dir() / "speech"
 
 
-def warn(message: str) -> None:
-    """One line on stderr, in the CLI's style."""
-    print(f"voicecoach: {message}", file=sys.stderr, flush=True)
+warn = notice  # one line on stderr, in the CLI's style
 
 
 class TextSpeaker:
