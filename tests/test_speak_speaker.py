@@ -183,15 +183,15 @@ def test_earcon_settings_gate_tones(fake_rig):
 def test_text_speaker_prints_and_paces_on_the_clock():
     events, out, clock = queue.Queue(), io.StringIO(), FakeClock()
     spk = TextSpeaker(events, out=out, clock=clock, pace=True, rate_wpm=120)
-    first = spk.say("Four words right here.")  # 4 words at 120 wpm: 2 s
+    first = spk.say("Four words right here.")  # 4 words at 120 wpm + 0.2 s around a line: 2.2 s
     second = spk.say("Two words.")
     assert out.getvalue() == "COACH: Four words right here.\nCOACH: Two words.\n"
     assert [type(events.get_nowait()) for _ in range(2)] == [SpeechStarted, SpeechStarted]
-    spk.poll(clock.now + 1.0)
+    spk.poll(clock.now + 2.1)
     assert events.empty()
-    spk.poll(clock.now + 2.0)
-    assert events.get_nowait() == SpeechDone(first, clock.now + 2.0)
-    assert events.empty()  # "Two words." queued behind the first line: it ends at 3 s
+    spk.poll(clock.now + 2.2)
+    assert events.get_nowait() == SpeechDone(first, clock.now + 2.2)
+    assert events.empty()  # "Two words." queued behind the first line: it ends at 3.4 s
     spk.stop()
     assert events.get_nowait() == SpeechDone(second, clock.now, interrupted=True)
 

@@ -18,7 +18,7 @@ from voicecoach.coach.clock import Clock, MonotonicClock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import Command, load_vocabulary
 from voicecoach.coach.lines import all_templates
-from voicecoach.errors import UserError, notice
+from voicecoach.errors import notice
 from voicecoach.events import CommandHeard, SpeechDone, SpeechStarted
 from voicecoach.program.load import load_library
 from voicecoach.program.model import Library
@@ -72,8 +72,6 @@ def choose_plan(settings: Settings, library: Library, recorder: Any, speaker: An
     from voicecoach.history import find_interrupted, plan_today
 
     if drill_id is not None:
-        if drill_id not in library.drills:
-            raise UserError(f"unknown drill {drill_id!r}; choose one of: {', '.join(d.id for d in library.ordered())}", 2)
         return single_drill_plan(library, drill_id)
     point = find_interrupted(recorder.store, library)
     if point is not None and resume is None:

@@ -64,8 +64,6 @@ def _plan(drill_id: str | None):
     library = load_library()
     if drill_id is None:
         return library, first_day_plan(library)
-    if drill_id not in library.drills:
-        raise UserError(f"unknown drill {drill_id!r}; choose one of: {', '.join(d.id for d in library.ordered())}", 2)
     return library, single_drill_plan(library, drill_id)
 
 

@@ -141,8 +141,12 @@ def read_audio(source: Iterable[bytes], seconds: float, rate: int = 16000) -> It
             return
 
 
-def say_and_wait(speaker, events: queue.Queue, text: str, timeout_s: float) -> bool:
-    """Speak a line and wait for it to end; True if it played to the end."""
+def say_and_wait(speaker, events: queue.Queue, text: str, rate_wpm: float) -> bool:
+    """Speak a line and wait for it to end (at most its estimated length plus a margin);
+    True if it played to the end."""
+    from voicecoach.coach.lines import speech_seconds
+
+    timeout_s = speech_seconds(text, rate_wpm) + SPEECH_MARGIN_S
     utterance = speaker.say(text, "info")
     while True:
         try:
@@ -173,10 +177,7 @@ class SetupCheck:
         self.said = lines()["check"]
 
     def say(self, text: str) -> bool:
-        from voicecoach.speak.render import expected_duration_s
-
-        return say_and_wait(self.speaker, self.events, text,
-                            expected_duration_s(text, self.settings.voice.rate) + SPEECH_MARGIN_S)
+        return say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
 
     def run(self) -> CheckReport:
         """Speaker, noise floor, command; then speak the advice. Returns the report."""

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from voicecoach.coach.commands import Command, load_vocabulary
 from voicecoach.errors import UserError
 from voicecoach.events import CommandHeard
-from voicecoach.pi.check import SPEECH_MARGIN_S, lines, say_and_wait, speakable_phrase
+from voicecoach.pi.check import lines, say_and_wait, speakable_phrase
 from voicecoach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,7 @@ class Server:
         self._told_no_microphone = False
 
     def say(self, text: str) -> bool:
-        from voicecoach.speak.render import expected_duration_s
-
-        return say_and_wait(self.speaker, self.events, text,
-                            expected_duration_s(text, self.settings.voice.rate) + SPEECH_MARGIN_S)
+        return say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
 
     def serve(self, sessions: int | None = None) -> int:
         """Say the ready line, then idle/session/idle... until `sessions` ran or :meth:`stop`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voicecoach.errors import UserError
 from voicecoach.program.model import Library
 
 
@@ -28,7 +29,10 @@ class Plan:
 
 
 def single_drill_plan(library: Library, drill_id: str) -> Plan:
-    """A plan of one drill at its default sets (easiest variation first)."""
+    """A plan of one drill at its default sets (easiest variation first); an unknown id is a
+    :class:`UserError` listing the drills."""
+    if drill_id not in library.drills:
+        raise UserError(f"unknown drill {drill_id!r}; choose one of: {', '.join(d.id for d in library.ordered())}", 2)
     drill = library[drill_id]
     variation = drill.variations[0].id if drill.variations else None
     return Plan((PlanItem(drill_id, drill.sets.target, variation),))

@@ -38,6 +38,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from voicecoach.coach.lines import speech_seconds  # the one estimate of a line's spoken length
 from voicecoach.errors import UserError
 from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 
@@ -85,12 +86,6 @@ class Backend(Protocol):
     def save(self, text: str, path: Path) -> None: ...
 
 
-def expected_duration_s(text: str, rate_wpm: int) -> float:
-    """Rough spoken length of a line at a words-per-minute rate."""
-    words = max(1, len(text.split()))
-    return words * 60.0 / max(rate_wpm, 1)
-
-
 def verify_render(path: Path, text: str, rate_wpm: int) -> float:
     """Check a rendered file: exists, not silent, duration plausible for the text. Returns seconds."""
     if not path.exists() or path.stat().st_size <= 44:
@@ -99,7 +94,7 @@ def verify_render(path: Path, text: str, rate_wpm: int) -> float:
     duration = samples.size / rate
     if samples.size == 0 or float(np.max(np.abs(samples))) < SILENCE_LEVEL:
         raise RenderError(f"silent audio for {text!r}")
-    expected = expected_duration_s(text, rate_wpm)
+    expected = speech_seconds(text, rate_wpm)
     if not 0.2 * expected <= duration <= 3.0 * expected + 2.0:
         raise RenderError(f"implausible duration {duration:.2f} s for {text!r} (expected about {expected:.2f} s)")
     return duration

@@ -30,7 +30,8 @@ from voicecoach import paths
 from voicecoach.errors import notice
 from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted
 from voicecoach.speak.earcons import make_earcon
-from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec, expected_duration_s
+from voicecoach.coach.lines import speech_seconds
+from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec
 from voicecoach.speak.wav import read_wav, resample, trim_silence
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class TextSpeaker:
         self.events.put(SpeechStarted(utterance, now))
         if self.pace:  # lines queue up like real speech: this one ends after the one before
             start = max([now] + [due for due, _ in self._due])
-            self._due.append((start + expected_duration_s(text, self.rate_wpm), utterance))
+            self._due.append((start + speech_seconds(text, self.rate_wpm), utterance))
         else:
             self.events.put(SpeechDone(utterance, now))
         return utterance
