@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="parallel recognition processes (default: 2)")
     p.add_argument("--no-voice", action="store_true", help="skip the voice figures")
     p.add_argument("--no-session", action="store_true", help="skip the session figures")
+    p.add_argument("--no-hearing", action="store_true", help="skip the whole simulated sessions in rooms")
+    p.add_argument("--sessions", type=int, default=None, help="simulated sessions per engine and room kind")
+    p.add_argument("--room", action="append", default=[], help="only this room kind (earbuds, quiet, noise10, music6); repeatable")
+    p.add_argument("--stream-items", type=int, default=None, help="command items in the continuous-stream pass (0 = skip)")
+    p.add_argument("--no-recognition", action="store_true", help="skip the per-file recognition passes")
     return p
 
 
@@ -35,16 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench; always 0 after a run (it reports, it does not judge)."""
     args = build_parser().parse_args(argv)
     from voicecoach.bench import report as rp
-    from voicecoach.bench.run import Options, budget_for, run
+    from voicecoach.bench.run import HEARING, Options, budget_for, run
     from voicecoach.settings import load_settings
 
     budget, freeform = budget_for(args.profile)
+    sessions, baseline_sessions, length, hearing_budget, stream_items = HEARING.get(args.profile, HEARING["full"])
     options = Options(profile=args.profile, seed=args.seed, corpus=args.corpus, realspeech=args.realspeech,
                       results=args.results, recognition_budget_s=args.budget or budget, freeform_audio_s=freeform,
-                      workers=args.workers, voice=not args.no_voice, session=not args.no_session, engines=tuple(args.engine))
+                      workers=args.workers, voice=not args.no_voice, session=not args.no_session, engines=tuple(args.engine),
+                      recognition=not args.no_recognition, hearing=not args.no_hearing,
+                      hearing_sessions=args.sessions or sessions, hearing_baseline_sessions=min(baseline_sessions, args.sessions or sessions),
+                      hearing_length_s=length, hearing_budget_s=hearing_budget * max(1.0, (args.sessions or sessions) / sessions),
+                      rooms=tuple(args.room), stream_items=stream_items if args.stream_items is None else args.stream_items)
     report = run(options, load_settings())
     print()
     print(rp.table(report.rows))
+    for title, text in report.extra_tables.items():
+        print(f"\n{title}:\n{text}")
     paths = rp.write(report, options.results)
     print(f"\nrun time {report.seconds:.0f} s; wrote " + ", ".join(str(p) for p in paths.values()))
     return 0

@@ -1,0 +1,200 @@
+"""The session bench's runner: seeded sessions per engine, room kind and pipeline, in worker processes.
+
+Pipelines, each a whole closed loop (its own decisions change what the coach does next):
+
+* ``ours``: today's defaults (``ListenSettings()``; earbuds use ``barge_in = "full"`` as the
+  README says, a speaker in the room the default);
+* ``previous``: the listening defaults before the session bench existed (:data:`PREVIOUS`) and
+  raw input (no dither), so every default changed since shows its worth;
+* ``naive``: a closed grammar of every command that never changes, and no gates at all: any final
+  result that holds a command acts (:class:`NaiveDecider`).
+
+One worker process runs one (engine, room kind) cell: its sessions go seed by seed, each seed
+through every pipeline (baselines only for the first ``baseline_sessions`` seeds), until the
+cell's time budget is spent; so a cut-short cell still compares pipelines on the same seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicecoach.bench.recognition import Engine
+from voicecoach.settings import ListenSettings
+
+PIPELINES = ("ours", "previous", "naive")
+# The listening defaults as they were before this bench (issue 5's tuning, measured per file).
+PREVIOUS = ListenSettings(barge_in="half", stable_partial_s=0.09, min_confidence=0.6, strict_confidence=0.8,
+                          barge_in_confidence=0.75, speech_tail_s=0.4, end_silence_s=0.15, utterance_end_s=0.45)
+DRILLS = ("wall_hinge", "dowel_hinge", "band_good_morning", "bodyweight_rdl", "weighted_rdl", "kettlebell_swing",
+          "glute_bridge")
+GRACE_S = 60.0  # a cell this long past its budget is stopped (one session took too long)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The sessions of one engine in one kind of room."""
+
+    engine: Engine
+    room: str
+    sessions: int  # seeds 0 .. sessions-1 through "ours"
+    baseline_sessions: int  # the first seeds also through "previous" and "naive"
+    length_s: float  # the persona says "stop" after this much audio
+    budget_s: float  # wall seconds for the whole cell
+    realspeech: str | None
+
+
+class NaiveDecider:
+    """The naive way: any final result holding a command phrase acts, whatever the coach is doing."""
+
+    def __init__(self, vocabulary):
+        from voicecoach.coach.commands import normalize
+
+        self._normalize = normalize
+        self.vocabulary = vocabulary
+        self._phrases = sorted(vocabulary.phrases, key=len, reverse=True)
+        self.in_utterance = False
+
+    def set_commands(self, commands) -> None:
+        """Ignored: the naive grammar and decider never change."""
+
+    def coach_speaking(self, speaking: bool, at: float) -> None:
+        """Ignored: no half-duplex."""
+
+    def feed(self, heard):
+        """A decision for every final result that contains a command phrase."""
+        from voicecoach.events import CommandHeard
+
+        if not heard.final:
+            return []
+        text = f" {self._normalize(heard.text)} "
+        for phrase in self._phrases:
+            if f" {phrase} " in text:
+                return [CommandHeard(self.vocabulary.phrases[phrase].value, phrase, heard.confidence, "final", "naive", heard.at)]
+        return []
+
+
+def make_listener(engine: Engine, pipeline: str, room: str, model=None):
+    """A fresh recognizer and Listener for one session of `pipeline`."""
+    from voicecoach.coach.commands import Command, load_vocabulary
+    from voicecoach.listen.listener import Listener
+
+    vocabulary = load_vocabulary(engine.language)
+    settings = PREVIOUS if pipeline == "previous" else ListenSettings()
+    if room == "earbuds":
+        settings = dataclasses.replace(settings, barge_in="full")
+    phrases = vocabulary.grammar(frozenset(Command))
+    raw = pipeline != "ours"
+    if engine.kind == "vosk":
+        from voicecoach.listen.vosk_engine import VoskRecognizer
+
+        recognizer = VoskRecognizer(model, phrases, end_silence_s=settings.utterance_end_s, dither=not raw)
+    else:
+        from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
+
+        recognizer = PocketSphinxRecognizer(phrases, dither=not raw)
+    listener = Listener(recognizer, vocabulary, settings, lambda event: None)
+    if pipeline == "naive":
+        listener.decider = NaiveDecider(vocabulary)
+    return listener
+
+
+def _worker(cell: Cell, out) -> None:
+    """One cell in its own process: every session's log goes to `out` as soon as it is done."""
+    from voicecoach.bench.hearing import LineAudio, SessionSetup, run_session
+    from voicecoach.bench.persona import VoiceBank
+    from voicecoach.bench.room import make_room
+    from voicecoach.settings import Settings
+
+    key = (cell.engine.name, cell.room)
+    try:
+        settings = Settings()
+        settings = dataclasses.replace(settings, coach=dataclasses.replace(settings.coach, language=cell.engine.language))
+        model = None
+        if cell.engine.kind == "vosk":
+            from voicecoach.listen.vosk_engine import load_model
+
+            model = load_model(cell.engine.model)
+        real = Path(cell.realspeech) if cell.realspeech else None
+        bank = VoiceBank(cell.engine.language, real)
+        lines = LineAudio.from_settings(settings.voice)
+    except Exception as error:  # noqa: BLE001 - reported as a row, the bench goes on
+        out.put(("error", key, f"{type(error).__name__}: {error}"))
+        return
+    deadline = time.perf_counter() + cell.budget_s
+    for seed in range(cell.sessions):
+        if time.perf_counter() > deadline:
+            break
+        room = make_room(cell.room, seed, real)
+        pipelines = PIPELINES if seed < cell.baseline_sessions else ("ours",)
+        for pipeline in pipelines:
+            setup = SessionSetup(seed, room, DRILLS[seed % len(DRILLS)], make_listener(cell.engine, pipeline, cell.room, model),
+                                 bank, lines, length_s=cell.length_s, pain=seed % 5 == 4,
+                                 follow_grammar=pipeline != "naive", settings=settings)
+            try:
+                log = run_session(setup)
+            except Exception as error:  # noqa: BLE001 - one broken session is reported, the cell goes on
+                out.put(("session_error", key, f"{pipeline} seed {seed}: {type(error).__name__}: {error}"))
+                continue
+            out.put(("session", key, (pipeline, log)))
+    out.put(("done", key, None))
+
+
+def run_cells(cells: list[Cell], workers: int = 2, progress=print) -> dict[tuple[str, str], dict]:
+    """Run every cell (``workers`` at a time); returns {(engine, room): {"logs": {pipeline: [...]}, ...}}."""
+    import multiprocessing
+    import queue as queues
+
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    results = {(c.engine.name, c.room): {"logs": {p: [] for p in PIPELINES}, "errors": [], "planned": c.sessions}
+               for c in cells}
+    pending = list(cells)
+    running: dict[tuple[str, str], tuple[object, float]] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            cell = pending.pop(0)
+            proc = context.Process(target=_worker, args=(cell, out), daemon=True)
+            proc.start()
+            running[(cell.engine.name, cell.room)] = (proc, time.perf_counter() + cell.budget_s + GRACE_S)
+        try:
+            kind, key, payload = out.get(timeout=1.0)
+        except queues.Empty:
+            kind = None
+        if kind == "session":
+            pipeline, log = payload
+            results[key]["logs"][pipeline].append(log)
+        elif kind in ("error", "session_error"):
+            results[key]["errors"].append(payload)
+        if kind in ("done", "error") and key in running:
+            proc, _ = running.pop(key)
+            proc.join(timeout=10)
+            _report(key, results[key], progress)
+        for key, (proc, hard_stop) in list(running.items()):
+            crashed = not proc.is_alive() and proc.exitcode not in (0, None)
+            if time.perf_counter() > hard_stop or crashed:
+                proc.terminate()
+                proc.join(timeout=10)
+                running.pop(key)
+                results[key]["errors"].append(f"worker died (exit {proc.exitcode})" if crashed else "stopped: past the time budget")
+                _report(key, results[key], progress)
+    return results
+
+
+def _report(key, result: dict, progress) -> None:
+    logs = result["logs"]
+    audio = sum(log.duration_s for log in logs["ours"])
+    cpu = sum(log.cpu_s for p in PIPELINES for log in logs[p])
+    total = sum(log.duration_s for p in PIPELINES for log in logs[p])
+    progress(f"  {key[0]} {key[1]}: {len(logs['ours'])}/{result['planned']} sessions ({audio / 60:.1f} min)"
+             + (f", CPU {cpu / total:.3f} s per audio s" if total else "")
+             + (f"; {len(result['errors'])} errors, first: {result['errors'][0]}" if result["errors"] else ""))
+
+
+def cpu_per_audio_s(logs) -> float:
+    """CPU seconds per second of session audio (whole simulation, recognizer included)."""
+    audio = sum(log.duration_s for log in logs)
+    return sum(log.cpu_s for log in logs) / audio if audio else math.nan
