@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-hearing", action="store_true", help="skip the whole simulated sessions in rooms")
     p.add_argument("--sessions", type=int, default=None, help="simulated sessions per engine and room kind")
     p.add_argument("--room", action="append", default=[], help="only this room kind (earbuds, quiet, noise10, music6); repeatable")
+    p.add_argument("--hearing-budget", type=float, default=None, help="wall seconds per engine and room kind for the sessions")
     p.add_argument("--stream-items", type=int, default=None, help="command items in the continuous-stream pass (0 = skip)")
     p.add_argument("--no-recognition", action="store_true", help="skip the per-file recognition passes")
     return p
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                       workers=args.workers, voice=not args.no_voice, session=not args.no_session, engines=tuple(args.engine),
                       recognition=not args.no_recognition, hearing=not args.no_hearing,
                       hearing_sessions=args.sessions or sessions, hearing_baseline_sessions=min(baseline_sessions, args.sessions or sessions),
-                      hearing_length_s=length, hearing_budget_s=hearing_budget * max(1.0, (args.sessions or sessions) / sessions),
+                      hearing_length_s=length, hearing_budget_s=args.hearing_budget or hearing_budget * max(1.0, (args.sessions or sessions) / sessions),
                       rooms=tuple(args.room), stream_items=stream_items if args.stream_items is None else args.stream_items)
     report = run(options, load_settings())
     print()

@@ -2,8 +2,9 @@
 
 Pipelines, each a whole closed loop (its own decisions change what the coach does next):
 
-* ``ours``: today's defaults (``ListenSettings()``; earbuds use ``barge_in = "full"`` as the
-  README says, a speaker in the room the default);
+* ``ours``: today's settings (the defaults, or what config file and ``VOICECOACH_LISTEN_*``
+  variables say, which is how a candidate default is tried); earbuds use ``barge_in = "full"``
+  as the README says, a speaker in the room the setting;
 * ``previous``: the listening defaults before the session bench existed (:data:`PREVIOUS`) and
   raw input (no dither), so every default changed since shows its worth;
 * ``naive``: a closed grammar of every command that never changes, and no gates at all: any final
@@ -77,13 +78,13 @@ class NaiveDecider:
         return []
 
 
-def make_listener(engine: Engine, pipeline: str, room: str, model=None):
-    """A fresh recognizer and Listener for one session of `pipeline`."""
+def make_listener(engine: Engine, pipeline: str, room: str, model=None, ours: ListenSettings | None = None):
+    """A fresh recognizer and Listener for one session of `pipeline` (`ours`: our settings)."""
     from voicecoach.coach.commands import Command, load_vocabulary
     from voicecoach.listen.listener import Listener
 
     vocabulary = load_vocabulary(engine.language)
-    settings = PREVIOUS if pipeline == "previous" else ListenSettings()
+    settings = PREVIOUS if pipeline == "previous" else (ours or ListenSettings())
     if room == "earbuds":
         settings = dataclasses.replace(settings, barge_in="full")
     phrases = vocabulary.grammar(frozenset(Command))
@@ -107,11 +108,11 @@ def _worker(cell: Cell, out) -> None:
     from voicecoach.bench.hearing import LineAudio, SessionSetup, run_session
     from voicecoach.bench.persona import VoiceBank
     from voicecoach.bench.room import make_room
-    from voicecoach.settings import Settings
+    from voicecoach.settings import load_settings
 
     key = (cell.engine.name, cell.room)
     try:
-        settings = Settings()
+        settings = load_settings()
         settings = dataclasses.replace(settings, coach=dataclasses.replace(settings.coach, language=cell.engine.language))
         model = None
         if cell.engine.kind == "vosk":
@@ -131,7 +132,7 @@ def _worker(cell: Cell, out) -> None:
         room = make_room(cell.room, seed, real)
         pipelines = PIPELINES if seed < cell.baseline_sessions else ("ours",)
         for pipeline in pipelines:
-            setup = SessionSetup(seed, room, DRILLS[seed % len(DRILLS)], make_listener(cell.engine, pipeline, cell.room, model),
+            setup = SessionSetup(seed, room, DRILLS[seed % len(DRILLS)], make_listener(cell.engine, pipeline, cell.room, model, settings.listen),
                                  bank, lines, length_s=cell.length_s, pain=seed % 5 == 4,
                                  follow_grammar=pipeline != "naive", settings=settings)
             try:

@@ -292,7 +292,7 @@ class Persona:
 
     def _say(self, clip: Clip, attempt: Attempt | None, view: CoachView) -> Utterance:
         end = view.now + clip.audio.size / RATE
-        self._busy_until = end + (0.2 if attempt is not None else 1.0)  # a person pauses after chatting
+        self._busy_until = end + float(self.rng.uniform(1.0, 2.0))  # no one says two things closer together
         if attempt is None:
             self.distractors.append((view.now, end, clip.text))
         return Utterance(clip, attempt)

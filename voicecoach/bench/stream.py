@@ -4,8 +4,12 @@ The per-file pass gives every item a fresh recognizer; a session is one continuo
 whatever carries over from one utterance to the next (endpointing, decoder resets, cepstral mean,
 the decider's bookkeeping) can cost commands. :func:`stream_figures` takes a seeded sample of an
 engine's command items (clean and noisy renders, real recordings) and some negatives, decides them
-one file at a time, then joined with 1.0 / 1.5 / 3 s of digital silence between them (as sox joins
-files, and as a muted or virtual microphone delivers it) through one recognizer and one decider.
+one file at a time, then joined with 1.0 / 1.5 / 3 s of the corpus's microphone floor between them
+(white noise at ``corpus.FLOOR_DB``, what every file already has under its speech, so the joins
+add no onsets of their own) through one recognizer and one decider. (Joined with *digital*
+silence instead, PocketSphinx's endpointer takes the step from zeros to the floor for speech and
+starts an utterance that swallows the next command; tests/test_listen_stream.py covers digital
+silence on real recordings.)
 An item is right when the first decision inside its stretch of the stream (up to the next item)
 is its command; a decision inside a negative's stretch is a false accept.
 """
@@ -16,6 +20,8 @@ import random
 from pathlib import Path
 
 import numpy as np
+
+from voicecoach.bench.corpus import FLOOR_DB
 
 GAPS_S = (1.0, 1.5, 3.0)
 
@@ -70,10 +76,11 @@ def stream_figures(engine, folder: Path, items: list, sample: int = 80, seed: in
     isolated = [_first_decisions(engine, model, clip, [(0.0, len(clip) / 16000 + 1.0)])[0] for clip in audio]
     figures: dict = {"n_commands": sum(1 for i in chosen if i.expected), "n_negatives": sum(1 for i in chosen if not i.expected),
                      "isolated": _accuracy(chosen, isolated), "isolated_false_accepts": _false_accepts(chosen, isolated)}
+    floor = np.random.default_rng(seed)
     for gap in GAPS_S:
-        silence = np.zeros(int(gap * 16000), np.int16)
         parts, spans, position = [], [], 0
         for clip in audio:
+            silence = np.round(floor.standard_normal(int(gap * 16000)) * 32767 * 10 ** (FLOOR_DB / 20)).astype(np.int16)
             parts += [clip, silence]
             spans.append((position / 16000, (position + len(clip) + len(silence)) / 16000))
             position += len(clip) + len(silence)
