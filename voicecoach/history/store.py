@@ -10,8 +10,10 @@ locked, read-only, from a newer voicecoach, damaged, or the disk is full.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -110,12 +112,24 @@ def explain(error: BaseException, path: Path | str) -> StoreError:
     name = getattr(error, "sqlite_errorname", "") or ""
     if name.split("_")[1:2] in (["CANTOPEN"], ["READONLY"], ["PERM"]) and _read_only(Path(path)):
         name = "SQLITE_READONLY"
+    if name.startswith("SQLITE_IOERR") and _disk_full(Path(path)):
+        name = "SQLITE_FULL"  # SQLite reports a full disk during a write as an I/O error
     reason = next((text for code, text in _REASONS.items() if name == code or name.startswith(code + "_")), None)
+    if reason is None and isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = _REASONS["SQLITE_FULL"]
     if reason is None and isinstance(error, OSError):
         reason = f"cannot be created ({error.strerror or error})"
     if reason is None:
         reason = f"cannot be used ({error})"
     return StoreError(f"history database {path} {reason}")
+
+
+def _disk_full(path: Path, margin: int = 1 << 20) -> bool:
+    """Less than `margin` bytes are free where the database lives."""
+    try:
+        return shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free < margin
+    except OSError:
+        return False
 
 
 def _read_only(path: Path) -> bool:
@@ -335,6 +349,9 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     path = Path(path)
     if not create and not path.exists():
         raise StoreError(f"history database {path} does not exist yet")
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
     conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -357,6 +374,42 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
         if conn is not None:
             conn.close()
         raise explain(error, path) from None
+    return HistoryStore(conn, path)
+
+
+def open_readonly(path: Path | str) -> HistoryStore:
+    """Open an existing history database for reading only: nothing is created, migrated or locked.
+
+    Works while a session writes it (WAL readers never block), and on a read-only disk (where
+    SQLite cannot even create its ``-shm`` file, the file is read as immutable).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
+    from urllib.parse import quote
+
+    conn = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{flags}", uri=True, isolation_level=None,
+                                   check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            break
+        except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
+                conn = None
+            last = error
+            if "no such table" in str(error):  # a database voicecoach never wrote into
+                raise StoreError(f"history database {path} has no voicecoach history in it") from None
+    else:
+        raise explain(last, path) from None
+    if found != SCHEMA_VERSION:
+        conn.close()
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"history database {path} was written by a newer voicecoach (schema {found}); upgrade voicecoach")
+        return open_store(path, create=False, check_writable=False)  # an older schema: migrate it first
     return HistoryStore(conn, path)
 
 
