@@ -20,6 +20,8 @@ line program (same voice, rate and volume).
 
 from __future__ import annotations
 
+import atexit
+import errno
 import hashlib
 import json
 import logging
@@ -27,6 +29,7 @@ import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -39,7 +42,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from voicecoach.coach.lines import speech_seconds  # the one estimate of a line's spoken length
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
 from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 
 log = logging.getLogger(__name__)
@@ -48,8 +51,18 @@ START_TIMEOUT_S = 20.0  # engine start-up (piper loads a model)
 RENDER_TIMEOUT_S = 30.0  # one line; a hung engine must not hang the coach
 
 
-class RenderError(Exception):
-    """A line could not be turned into a usable WAV file."""
+class RenderError(UserError):
+    """A line could not be turned into a usable WAV file (one line for the CLI, exit 1)."""
+
+
+def short(text: str, limit: int = 60) -> str:
+    """A line as it appears in messages: quoted, and cut after `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+CACHE_DIR_MODE = 0o700  # rendered speech is private (a umask of 000 must not make it world-writable)
+CACHE_FILE_MODE = 0o600
+MIN_FREE_BYTES = 1 << 20  # below this the cache's disk counts as full
 
 
 @dataclass(frozen=True)
@@ -89,14 +102,14 @@ class Backend(Protocol):
 def verify_render(path: Path, text: str, rate_wpm: int) -> float:
     """Check a rendered file: exists, not silent, duration plausible for the text. Returns seconds."""
     if not path.exists() or path.stat().st_size <= 44:
-        raise RenderError(f"no audio written for {text!r}")
+        raise RenderError(f"no audio written for {short(text)}")
     samples, rate = read_wav(path)
     duration = samples.size / rate
     if samples.size == 0 or float(np.max(np.abs(samples))) < SILENCE_LEVEL:
-        raise RenderError(f"silent audio for {text!r}")
+        raise RenderError(f"silent audio for {short(text)}")
     expected = speech_seconds(text, rate_wpm)
     if not 0.2 * expected <= duration <= 3.0 * expected + 2.0:
-        raise RenderError(f"implausible duration {duration:.2f} s for {text!r} (expected about {expected:.2f} s)")
+        raise RenderError(f"implausible duration {duration:.2f} s for {short(text)} (expected about {expected:.2f} s)")
     return duration
 
 
@@ -312,10 +325,12 @@ class RenderWorker:
     def __init__(self, spec: VoiceSpec, cache_dir: Path, backend_factory: Callable[[VoiceSpec], Backend] = make_backend):
         self.spec = spec
         self.cache = SpeechCache(cache_dir, spec)
+        self.cache_ok = True  # False: the cache cannot be written (full disk...); lines render to a scratch folder
+        self._uncached: dict[str, Rendered] = {}
         try:
-            self.cache.directory.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.cache.directory)
         except OSError as error:
-            raise UserError(f"cannot create the speech cache {cache_dir} ({error.strerror})") from None
+            self._cache_fault(error)
         self._factory = backend_factory
         self.fallback_used = False
         self.engine_thread = EngineThread.shared()
@@ -345,18 +360,20 @@ class RenderWorker:
         except RenderError as error:
             if self.spec.engine != "pyttsx3":
                 raise
-            log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)
+            log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)  # short(): never the whole text
             self.fallback_used = True
             return self._render_one(self.engine_thread.backend(self.spec, EspeakCliBackend), text)
         except (UserError, RenderError):
             raise
         except Exception as error:
-            raise RenderError(f"could not render {text!r}: {error}") from error
+            raise RenderError(f"could not render {short(text)}: {error}") from error
 
     def _render_one(self, backend: Backend, text: str) -> Rendered:
         cached = self.cache.lookup(text)  # rendered meanwhile by an earlier job
         if cached is not None:
             return Rendered(text, cached, True, 0.0, wav_duration(cached))
+        if not self.cache_ok:
+            return self._render_uncached(backend, text)
         temp = self.cache.temp_path(text)
         started = time.perf_counter()
         try:
@@ -364,7 +381,70 @@ class RenderWorker:
             render_ms = (time.perf_counter() - started) * 1000.0
             duration = verify_render(temp, text, self.spec.rate)
             final = self.cache.path(text)
+            os.chmod(temp, CACHE_FILE_MODE)
             os.replace(temp, final)
+        except (OSError, RenderError) as error:
+            if not cache_unwritable(self.cache.directory, error):
+                raise
+            self._cache_fault(error)
+            return self._render_uncached(backend, text)
         finally:
             temp.unlink(missing_ok=True)
         return Rendered(text, final, False, render_ms, duration)
+
+    def _cache_fault(self, error: BaseException) -> None:
+        """The cache cannot take files: say so once, render to a scratch folder from now on."""
+        if self.cache_ok:
+            self.cache_ok = False
+            why = "is full" if cache_unwritable(self.cache.directory, error, space_only=True) else \
+                f"cannot be written ({getattr(error, 'strerror', None) or error})"
+            notice(f"the speech cache {self.cache.directory} {why}; speaking without it "
+                   "(free some space to make the start faster again)")
+
+    def _render_uncached(self, backend: Backend, text: str) -> Rendered:
+        """Render into the process's scratch folder (kept for the session, removed at exit)."""
+        if text in self._uncached:
+            return self._uncached[text]
+        path = scratch_dir() / f"{self.cache.key(text)}.wav"
+        started = time.perf_counter()
+        try:
+            backend.save(text, path)
+            duration = verify_render(path, text, self.spec.rate)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        rendered = Rendered(text, path, False, (time.perf_counter() - started) * 1000.0, duration)
+        self._uncached[text] = rendered
+        return rendered
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a folder only its owner can use (also when it exists already: tighten it)."""
+    path.mkdir(parents=True, exist_ok=True, mode=CACHE_DIR_MODE)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, CACHE_DIR_MODE)
+
+
+def cache_unwritable(directory: Path, error: BaseException, space_only: bool = False) -> bool:
+    """Did a render fail because of the cache's disk (full, read-only, no permission)?"""
+    code = getattr(error, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if not space_only and code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return True
+    try:
+        return shutil.disk_usage(directory).free < MIN_FREE_BYTES
+    except OSError:
+        return not space_only
+
+
+_scratch: Path | None = None
+
+
+def scratch_dir() -> Path:
+    """A private temporary folder for lines that cannot be cached, removed when the process exits."""
+    global _scratch
+    if _scratch is None or not _scratch.is_dir():
+        _scratch = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch

@@ -31,7 +31,7 @@ from voicecoach.errors import notice
 from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted
 from voicecoach.speak.earcons import make_earcon
 from voicecoach.coach.lines import speech_seconds
-from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec
+from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec, short
 from voicecoach.speak.wav import read_wav, resample, trim_silence
 
 log = logging.getLogger(__name__)
@@ -176,8 +176,11 @@ class AudioSpeaker:
         futures = [self.renderer.submit(line) for line in unique]
         done = []
         with tqdm(total=len(futures), desc="Preparing the voice", unit="line", delay=0.5, file=sys.stderr, disable=not progress, leave=False) as bar:
-            for future in futures:
-                done.append(future.result(timeout=RENDER_TIMEOUT_S))
+            for line, future in zip(unique, futures):
+                try:
+                    done.append(future.result(timeout=RENDER_TIMEOUT_S))
+                except Exception as error:  # noqa: BLE001 - that line is printed when it comes up
+                    log.warning("could not prepare %s: %s", short(line), error)
                 bar.update(1)
         self.player.wait_ready()
         return done
@@ -204,7 +207,14 @@ class AudioSpeaker:
         return cached
 
     def _run_dispatch(self) -> None:
-        while (item := self._dispatch.get()) is not None:
+        while True:
+            try:  # while the device is gone, look for it every RETRY_DEVICE_S even when nothing is said
+                item = self._dispatch.get(timeout=None if self.available else RETRY_DEVICE_S)
+            except queue.Empty:
+                self._retry_device()
+                continue
+            if item is None:
+                break
             utterance, text, future, generation = item
             if generation < self._generation:
                 self.events.put(SpeechDone(utterance, self.clock(), interrupted=True))
@@ -212,7 +222,7 @@ class AudioSpeaker:
             try:
                 samples = self.clip(future.result(timeout=RENDER_TIMEOUT_S))
             except Exception as error:  # noqa: BLE001 - a line that cannot be rendered is printed
-                log.warning("could not render %r: %s", text, error)
+                log.warning("could not render %s: %s", short(text), error)
                 self._print_instead(utterance, text)
                 continue
             if not self.available:
