@@ -164,9 +164,9 @@ def _coerce(section_cls: type, key: str, value: Any, from_text: bool, dotted: st
                     return False
                 raise ValueError
             if hint is int:
-                return int(value)
-            if hint is float:
-                return float(value)
+                value = int(value)
+            elif hint is float:
+                value = float(value)
         except ValueError:
             raise ValueError(describe_allowed(section_cls, key)) from None
     if hint is float and isinstance(value, int) and not isinstance(value, bool):

@@ -372,6 +372,9 @@ class RenderWorker:
         cached = self.cache.lookup(text)  # rendered meanwhile by an earlier job
         if cached is not None:
             return Rendered(text, cached, True, 0.0, wav_duration(cached))
+        if self.cache_ok and not room_for(self.cache.directory, text, self.spec.rate):
+            # checked first: pyttsx3's espeak driver hangs for good when its file write fails
+            self._cache_fault(OSError(errno.ENOSPC, "No space left on device"))
         if not self.cache_ok:
             return self._render_uncached(backend, text)
         temp = self.cache.temp_path(text)
@@ -406,6 +409,8 @@ class RenderWorker:
         if text in self._uncached:
             return self._uncached[text]
         path = scratch_dir() / f"{self.cache.key(text)}.wav"
+        if not room_for(path.parent, text, self.spec.rate):
+            raise RenderError(f"no disk space left to render {short(text)} (the speech cache and {path.parent} are full)")
         started = time.perf_counter()
         try:
             backend.save(text, path)
@@ -423,6 +428,15 @@ def make_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=CACHE_DIR_MODE)
     if path.stat().st_mode & 0o077:
         os.chmod(path, CACHE_DIR_MODE)
+
+
+def room_for(directory: Path, text: str, rate_wpm: int) -> bool:
+    """Is there room on `directory`'s disk for the line's WAV (with a margin)?"""
+    needed = max(MIN_FREE_BYTES, int(3 * speech_seconds(text, rate_wpm) * 22050 * 2))
+    try:
+        return shutil.disk_usage(directory).free >= needed
+    except OSError:
+        return True  # cannot tell: try, and let the write say
 
 
 def cache_unwritable(directory: Path, error: BaseException, space_only: bool = False) -> bool:
