@@ -191,6 +191,8 @@ def open_recorder(path: Path | str, now: Callable[[], float] = time.time, timeou
     try:
         store = open_store(path) if timeout is None else open_store(path, timeout=timeout)
     except StoreError as error:
+        if error.exit_code == 2:  # a wrong path (a folder): the person must fix the command, not train unsaved
+            raise
         warn(f"warning: {error}; this workout will not be saved")
         return HistoryRecorder(HistoryStore.memory(), now, message=str(error), lease=lease, warn=warn)
     except BaseException:

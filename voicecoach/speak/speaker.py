@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 TEXT_PREFIX = "COACH: "  # how a printed line of the coach starts (text mode, echo, no device)
 RETRY_DEVICE_S = 2.0  # how often a lost output device is tried again
 CLIP_MEMORY = 256  # decoded clips kept in memory
+WAKE = "wake"  # put on the dispatch queue to make the dispatcher look at the device
 
 
 def default_cache_dir() -> Path:
@@ -215,6 +216,8 @@ class AudioSpeaker:
                 continue
             if item is None:
                 break
+            if item == WAKE:  # the device was just lost: wait with a timeout from now on
+                continue
             utterance, text, future, generation = item
             if generation < self._generation:
                 self.events.put(SpeechDone(utterance, self.clock(), interrupted=True))
@@ -271,6 +274,7 @@ class AudioSpeaker:
                 self._last_retry = self.clock()
                 self.player.stop()
                 lost, self._in_player = self._in_player, set()
+            self._dispatch.put(WAKE)
             warn("audio output device lost; printing lines until it is back")
             self.events.put(DeviceChanged("output", False, "stream ended"))
             for utterance in sorted(lost):
