@@ -126,7 +126,10 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     from voicecoach.listen.listener import start_listening
     from voicecoach.speak.speaker import make_speaker
 
+    from voicecoach.history.lease import check_free
+
     library = load_library()  # a bad drill file stops us here, before any device is opened
+    check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
     events: queue.Queue = queue.Queue()
     speaker = make_speaker(events, settings.voice, echo=(stdout or sys.stdout) if text else None, clock=clock.now, pace=True)

@@ -51,6 +51,8 @@ def take_lease(db: Path | str) -> Lease | None:
     Returns None when there is no place for the lock file (a read-only folder): then no session
     can write the database either, so there is nothing to guard.
     """
+    if Path(db).is_dir():  # not a database path at all; open_store says so
+        return None
     path = lease_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,3 +77,10 @@ def _read_owner(fd: int) -> str:
         return os.pread(fd, 32, 0).decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def check_free(db: Path | str) -> None:
+    """Raise :class:`SessionBusy` now if another session holds the lease (before any device is opened)."""
+    lease = take_lease(db)
+    if lease is not None:
+        lease.release()
