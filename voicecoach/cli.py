@@ -76,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:  # the last net: a file problem no command explained yet, still one line
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"voicecoach: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

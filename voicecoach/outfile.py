@@ -27,16 +27,32 @@ def _same_file(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.expanduser().resolve() == b.expanduser().resolve()
+        return a.expanduser().resolve() == b.expanduser().resolve()
+    except (OSError, RuntimeError):  # a name too long, a loop of links: not the same file as a real one
+        return False
 
 
 def check_not_protected(path: Path, protected: Iterable[Path], what: str = "the history database") -> None:
-    """Raise a UserError (exit 2) when `path` is one of the `protected` files."""
+    """Raise a UserError (exit 2) when `path` is one of the `protected` files, or any SQLite
+    database or one of its companion files (whichever history the settings point at today)."""
+    path = Path(path)
     for other in protected:
-        if _same_file(Path(path), Path(other)):
+        if _same_file(path, Path(other)):
             raise UserError(f"{path} is {what} ({other.name}); choose another output file", exit_code=2)
+    if _is_database(path):
+        raise UserError(f"{path} is a database; choose another output file", exit_code=2)
+    for suffix in DB_COMPANIONS[1:]:
+        base = Path(str(path)[: -len(suffix)])
+        if str(path).endswith(suffix) and _is_database(base):
+            raise UserError(f"{path} belongs to the database {base.name}; choose another output file", exit_code=2)
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def write_error(path: Path, error: OSError) -> UserError:
@@ -54,9 +70,12 @@ def write_output(path: Path | str, write: Callable[[Path], object], protected: I
     `protected`: files the output must never replace (see :func:`database_files`).
     """
     path = Path(path)
-    check_not_protected(path, protected)
-    if path.is_dir():
-        raise UserError(f"cannot write {path}: it is a folder; give a file name", exit_code=2)
+    try:
+        check_not_protected(path, protected)
+        if path.is_dir():
+            raise UserError(f"cannot write {path}: it is a folder; give a file name", exit_code=2)
+    except OSError as error:  # a name too long, a loop of links...
+        raise write_error(path, error) from None
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         result = write(temp)

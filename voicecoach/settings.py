@@ -176,7 +176,7 @@ def _coerce(section_cls: type, key: str, value: Any, from_text: bool, dotted: st
     if hint is str and ("\0" in value or not value.isprintable() and _not_utf8(value)):
         raise ValueError("text (UTF-8, no control characters)")
     allowed = RANGES.get(dotted)
-    if allowed is not None and not (math.isfinite(value) and allowed.low <= value <= allowed.high):
+    if allowed is not None and not ((hint is int or math.isfinite(value)) and allowed.low <= value <= allowed.high):
         raise ValueError(f"{describe_allowed(section_cls, key)} {allowed.describe()}")
     return value
 
@@ -282,4 +282,12 @@ def load_settings(
 
 def db_path(settings: Settings) -> Path:
     """The history database file the settings point at."""
-    return Path(settings.store.db).expanduser() if settings.store.db else paths.data_dir() / "history.sqlite3"
+    return expand_path(settings.store.db) if settings.store.db else paths.data_dir() / "history.sqlite3"
+
+
+def expand_path(text: str) -> Path:
+    """A path setting with ``~`` expanded; ``~nobody`` (no such user) stays as written."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)

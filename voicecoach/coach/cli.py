@@ -103,7 +103,7 @@ def run_practice(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def write_diagram(out: Path) -> Path:
+def write_diagram(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     """Draw the machine to `out` (.svg/.png with graphviz, else Mermaid text); return the file written."""
     import logging
 
@@ -129,12 +129,15 @@ def write_diagram(out: Path) -> Path:
         data = graph.draw(None, format=fmt, prog="dot") if engine == "graphviz" else graph.draw(None).encode("utf-8")
     except Exception as error:  # graphviz's ExecutableNotFound and friends
         raise UserError(f"cannot draw {out}: {error}") from None
-    write_output(out, lambda temp: temp.write_bytes(data))
+    write_output(out, lambda temp: temp.write_bytes(data), protected)
     return out
 
 
 def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
     """Write the state machine diagram."""
-    written = write_diagram(args.out)
+    from voicecoach.outfile import database_files
+    from voicecoach.settings import db_path
+
+    written = write_diagram(args.out, tuple(database_files(db_path(settings))))
     print(written)
     return 0

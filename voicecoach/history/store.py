@@ -352,6 +352,7 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     if path.is_dir():
         raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
                          exit_code=2)
+    companion_of(path)
     conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -375,6 +376,16 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
             conn.close()
         raise explain(error, path) from None
     return HistoryStore(conn, path)
+
+
+def companion_of(path: Path) -> None:
+    """Refuse a path that is SQLite's own file beside another database (``h.db-wal``): used as a
+    database, it would wreck that database's write-ahead log."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        base = Path(str(path)[: -len(suffix)])
+        if str(path).endswith(suffix) and base.is_file():
+            raise StoreError(f"history database {path} is SQLite's {suffix[1:]} file of {base}; give --db {base}",
+                             exit_code=2)
 
 
 def open_readonly(path: Path | str) -> HistoryStore:

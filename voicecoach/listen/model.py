@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from voicecoach import paths
 from voicecoach.errors import UserError, notice
+from voicecoach.settings import expand_path
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
@@ -70,7 +71,7 @@ def candidates(setting: str, language: str) -> list[tuple[str, Path | None]]:
     """Every place looked at, in order, with what was found there (for `model path`)."""
     found: list[tuple[str, Path | None]] = []
     if setting:
-        found.append(("--model / VOICECOACH_MODEL", Path(setting).expanduser()))
+        found.append(("--model / VOICECOACH_MODEL", expand_path(setting)))
     found.append(("models/ in the checkout", _model_in(paths.checkout_models_dir(), language)))
     found.append(("data dir", _model_in(models_dir(), language)))
     if language == "ko":
@@ -81,7 +82,7 @@ def candidates(setting: str, language: str) -> list[tuple[str, Path | None]]:
 def find_model(setting: str, language: str = "en") -> Path | None:
     """The model to use, or None. An explicit setting that is not a model is a UserError."""
     if setting:
-        path = Path(setting).expanduser()
+        path = expand_path(setting)
         if path.exists() and not path.is_dir():
             raise UserError(f"{path} is a file, not a model folder; give the folder that holds am/final.mdl "
                             "(unzip a downloaded model first)", exit_code=2)

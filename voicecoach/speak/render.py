@@ -43,6 +43,7 @@ import numpy as np
 
 from voicecoach.coach.lines import speech_seconds  # the one estimate of a line's spoken length
 from voicecoach.errors import UserError, notice
+from voicecoach.settings import expand_path
 from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def _espeak_version() -> str:
 def engine_id(spec: VoiceSpec) -> str:
     """Engine name and version, part of the cache key (a new engine version re-renders)."""
     if spec.engine == "piper":
-        model = Path(spec.piper_model).expanduser()
+        model = expand_path(spec.piper_model)
         stamp = f"{model.stat().st_size}-{int(model.stat().st_mtime)}" if model.exists() else "missing"
         try:
             version = metadata.version("piper-tts")
