@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 
 from audio_devices import pulse_env
-from fault_helpers import history_rows
+from fault_helpers import fill, history_rows, small_disk  # noqa: F401
 from practice_driver import Practice
 
 TRIALS = int(os.environ.get("VOICECOACH_FAULT_TRIALS", "4"))
@@ -118,3 +118,17 @@ def test_a_second_practice_on_the_same_database_is_refused(tmp_path):
     code, err = first.finish()
     assert code == 0, err
     assert sqlite3.connect(db).execute("SELECT end_reason FROM sessions").fetchall() == [("stopped",)]
+
+
+def test_t9_practice_with_the_speech_cache_on_a_full_disk_goes_on_uncached(tmp_path, small_disk, speaker_env):
+    filler = fill(small_disk)
+    db = tmp_path / "h.db"
+    session = Practice(tmp_path, db, env={**speaker_env, "XDG_CACHE_HOME": str(small_disk)})
+    session.wait_for(r"Set one of three")
+    session.type("stop")
+    code, err = session.finish()
+    assert code == 0 and "Traceback" not in err, err  # the old practice ended with exit 1 (RenderError)
+    assert err.count("voicecoach: the speech cache") == 1 and "is full; speaking without it" in err
+    assert "See you next time" in session.lines[-2]
+    assert history_rows(db)[0] == 1
+    filler.unlink()
