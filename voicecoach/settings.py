@@ -116,7 +116,7 @@ RANGES: dict[str, Range] = {
     "coach.rest_scale": Range(0.1, 5, "times the drill's rest"),
     "coach.step_pause_s": Range(0, 30, "seconds"),
     "coach.answer_timeout_s": Range(1, 300, "seconds"),
-    "coach.safety_timeout_s": Range(5, 3600, "seconds"),
+    "coach.safety_timeout_s": Range(1, 3600, "seconds"),
     "voice.rate": Range(80, 450, "words per minute"),  # espeak-ng's own limits
     "voice.volume": Range(0, 1, ""),
     "listen.stable_partial_s": Range(0, 2, "seconds"),
