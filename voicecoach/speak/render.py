@@ -20,7 +20,6 @@ line program (same voice, rate and volume).
 
 from __future__ import annotations
 
-import atexit
 import errno
 import hashlib
 import json
@@ -29,7 +28,6 @@ import os
 import queue
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -44,6 +42,7 @@ import numpy as np
 from voicecoach.coach.lines import speech_seconds  # the one estimate of a line's spoken length
 from voicecoach.errors import UserError, notice
 from voicecoach.settings import expand_path
+from voicecoach.speak.cachedisk import CACHE_FILE_MODE, cache_unwritable, make_private_dir, room_for, scratch_dir
 from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 
 log = logging.getLogger(__name__)
@@ -61,9 +60,6 @@ def short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
-CACHE_DIR_MODE = 0o700  # rendered speech is private (a umask of 000 must not make it world-writable)
-CACHE_FILE_MODE = 0o600
-MIN_FREE_BYTES = 1 << 20  # below this the cache's disk counts as full
 
 
 @dataclass(frozen=True)
@@ -422,44 +418,3 @@ class RenderWorker:
         rendered = Rendered(text, path, False, (time.perf_counter() - started) * 1000.0, duration)
         self._uncached[text] = rendered
         return rendered
-
-
-def make_private_dir(path: Path) -> None:
-    """Create a folder only its owner can use (also when it exists already: tighten it)."""
-    path.mkdir(parents=True, exist_ok=True, mode=CACHE_DIR_MODE)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, CACHE_DIR_MODE)
-
-
-def room_for(directory: Path, text: str, rate_wpm: int) -> bool:
-    """Is there room on `directory`'s disk for the line's WAV (with a margin)?"""
-    needed = max(MIN_FREE_BYTES, int(3 * speech_seconds(text, rate_wpm) * 22050 * 2))
-    try:
-        return shutil.disk_usage(directory).free >= needed
-    except OSError:
-        return True  # cannot tell: try, and let the write say
-
-
-def cache_unwritable(directory: Path, error: BaseException, space_only: bool = False) -> bool:
-    """Did a render fail because of the cache's disk (full, read-only, no permission)?"""
-    code = getattr(error, "errno", None)
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    if not space_only and code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return True
-    try:
-        return shutil.disk_usage(directory).free < MIN_FREE_BYTES
-    except OSError:
-        return not space_only
-
-
-_scratch: Path | None = None
-
-
-def scratch_dir() -> Path:
-    """A private temporary folder for lines that cannot be cached, removed when the process exits."""
-    global _scratch
-    if _scratch is None or not _scratch.is_dir():
-        _scratch = Path(tempfile.mkdtemp(prefix="voicecoach-speech-"))
-        atexit.register(shutil.rmtree, _scratch, True)
-    return _scratch
