@@ -177,18 +177,24 @@ def workout_goes_on(recorder) -> None:
 
 
 def test_locked_database(tmp_path):
+    """Locked by another program at the start: the workout is kept in memory and saved once the lock
+    is let go (the old recorder trained unsaved: everything was lost)."""
     path = tmp_path / "h.sqlite3"
     open_store(path).close()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     warnings = []
     recorder = open_recorder(path, timeout=0.05, warn=warnings.append)
-    assert warnings == [f"warning: history database {path} is locked by another program; this workout will not be saved"]
-    assert "locked" in recorder.message
-    workout_goes_on(recorder)
+    assert warnings == [f"warning: history database {path} is locked by another program; keeping this workout in "
+                        "memory and saving it when the file can take it"]
+    assert "locked" in recorder.message and not recorder.save_failed
+    run_session(recorder, CRASH_PLAN)
+    assert recorder.pending
     other.execute("ROLLBACK")
     other.close()
-    assert open_store(path).sessions() == []
+    recorder.close()
+    (session,) = open_store(path).sessions()
+    assert len(session.finished_sets()) == 9 and session.end_reason == "completed"
 
 
 def test_locked_in_the_middle_of_a_session_loses_nothing(tmp_path, capsys):

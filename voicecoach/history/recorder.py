@@ -9,9 +9,10 @@ the lock). One warning line says so. A session holds the database's lease
 same file is refused.
 
 :func:`open_recorder` never stops a workout for a bad file: when the database cannot be used at
-all (read-only, newer schema, damaged, locked at the start) it prints one warning line and
+all (read-only, newer schema, damaged) it prints one warning line and
 records in memory instead, and ``recorder.save_failed`` / :meth:`HistoryRecorder.take_warning`
-tell the coach to say so.
+tell the coach to say so. A database locked by another program at the start is no such case: the
+records queue as they would mid-session.
 """
 
 from __future__ import annotations
@@ -131,10 +132,10 @@ class HistoryRecorder:
         except sqlite3.Error:
             pass
 
-    def _failed(self, error: sqlite3.Error) -> None:
+    def _failed(self, error: sqlite3.Error, explained: StoreError | None = None) -> None:
         """A write failed: the records wait in memory; say so once."""
-        explained = explain(error, self.store.path)
-        if not _busy(error):
+        explained = explained or explain(error, self.store.path)
+        if not (_busy(error) or explained.busy):
             self.save_failed = True
         self.message = str(explained)
         if not self._told_waiting:
@@ -193,6 +194,15 @@ def open_recorder(path: Path | str, now: Callable[[], float] = time.time, timeou
     except StoreError as error:
         if error.exit_code == 2:  # a wrong path (a folder): the person must fix the command, not train unsaved
             raise
+        if error.busy:  # locked by another program: record into the queue and write once it lets go
+            try:
+                store = open_store(path, check_writable=False, **({} if timeout is None else {"timeout": timeout}))
+            except StoreError:
+                pass
+            else:
+                recorder = HistoryRecorder(store, now, lease=lease, warn=warn)
+                recorder._failed(sqlite3.OperationalError(str(error)), explained=error)
+                return recorder
         warn(f"warning: {error}; this workout will not be saved")
         return HistoryRecorder(HistoryStore.memory(), now, message=str(error), lease=lease, warn=warn)
     except BaseException:

@@ -24,7 +24,11 @@ _REASONS = {
 
 
 class StoreError(UserError):
-    """The history database cannot be used; the message says why in one line."""
+    """The history database cannot be used; the message says why in one line.
+
+    ``busy``: only because another program holds its lock (waiting may help)."""
+
+    busy = False
 
 
 def explain(error: BaseException, path: Path | str) -> StoreError:
@@ -43,7 +47,9 @@ def explain(error: BaseException, path: Path | str) -> StoreError:
         reason = f"cannot be created ({error.strerror or error})"
     if reason is None:
         reason = f"cannot be used ({error})"
-    return StoreError(f"history database {path} {reason}")
+    error_out = StoreError(f"history database {path} {reason}")
+    error_out.busy = name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    return error_out
 
 
 def _disk_full(path: Path, margin: int = 1 << 20) -> bool:
