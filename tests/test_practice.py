@@ -21,7 +21,7 @@ def interrupted_db(path):
 
 
 def practice(tmp_path, db, stdin, *flags):
-    return run_cli(tmp_path, "practice", "--text", "--rate", "2000", "--db", str(db), *flags, stdin=stdin, timeout=120, **TEXT_ONLY)
+    return run_cli(tmp_path, "practice", "--text", "--rate", "450", "--db", str(db), *flags, stdin=stdin, timeout=120, **TEXT_ONLY)
 
 
 def test_typed_stop_ends_the_session_and_it_is_recorded(tmp_path):

@@ -9,9 +9,12 @@ glue: the coach (:mod:`voicecoach.coach`), the loop (:mod:`voicecoach.session`),
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import queue
+import signal
 import sys
+import threading
 from typing import Any, TextIO
 
 from voicecoach.coach.clock import Clock, MonotonicClock
@@ -123,7 +126,10 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     from voicecoach.listen.listener import start_listening
     from voicecoach.speak.speaker import make_speaker
 
+    from voicecoach.history.lease import check_free
+
     library = load_library()  # a bad drill file stops us here, before any device is opened
+    check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
     events: queue.Queue = queue.Queue()
     speaker = make_speaker(events, settings.voice, echo=(stdout or sys.stdout) if text else None, clock=clock.now, pace=True)
@@ -137,10 +143,29 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
         notice("type a command (next, repeat, pause, help, stop...) and press Enter; Ctrl-D ends")
     read_keyboard(stdin or sys.stdin, events, vocabulary, clock, eof_ends_session=keyboard_only)
     try:
-        return coached_session(settings, speaker, events, clock, listener=listener, drill_id=drill_id,
-                               resume=resume, library=library)
+        with terminate_as_interrupt():
+            return coached_session(settings, speaker, events, clock, listener=listener, drill_id=drill_id,
+                                   resume=resume, library=library)
     finally:
         if listener is not None:
             listener.stop()
         speaker.close()
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """While inside, SIGTERM (a service stop, a shutdown) is handled like Ctrl-C: the session ends
+    at once and stays open in the history, so the next `practice` offers to resume it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 

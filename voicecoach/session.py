@@ -110,6 +110,7 @@ class Session:
             self._drain()
         except KeyboardInterrupt:
             reason = "interrupted"
+            self.recorder = None  # Ctrl-C / SIGTERM: the history keeps the session open, to resume next time
             if self.coach.state != "ended":
                 self._carry_out(self.coach.handle(CommandHeard(Command.STOP.value, "", at=self.clock.now())))
         return reason or self._ended_reason

@@ -222,6 +222,8 @@ class Coach:
     def _device_changed(self, event: DeviceChanged) -> None:
         if event.kind == "output" and not event.available and self.state in PAUSABLE:
             self.trigger("pause")
+        elif event.kind == "output" and event.available and self.state == "paused":
+            self._say(line("pause.output_back"), "info", remember=False)  # back at the pause prompt
         elif event.kind == "input" and self.state not in ("ended", "idle"):
             self._say(line("pause.input_back" if event.available else "pause.input_lost"), "info", remember=False)
 

@@ -31,7 +31,7 @@ from voicecoach.errors import notice
 from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted
 from voicecoach.speak.earcons import make_earcon
 from voicecoach.coach.lines import speech_seconds
-from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec
+from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec, short
 from voicecoach.speak.wav import read_wav, resample, trim_silence
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 TEXT_PREFIX = "COACH: "  # how a printed line of the coach starts (text mode, echo, no device)
 RETRY_DEVICE_S = 2.0  # how often a lost output device is tried again
 CLIP_MEMORY = 256  # decoded clips kept in memory
+WAKE = "wake"  # put on the dispatch queue to make the dispatcher look at the device
 
 
 def default_cache_dir() -> Path:
@@ -176,8 +177,11 @@ class AudioSpeaker:
         futures = [self.renderer.submit(line) for line in unique]
         done = []
         with tqdm(total=len(futures), desc="Preparing the voice", unit="line", delay=0.5, file=sys.stderr, disable=not progress, leave=False) as bar:
-            for future in futures:
-                done.append(future.result(timeout=RENDER_TIMEOUT_S))
+            for line, future in zip(unique, futures):
+                try:
+                    done.append(future.result(timeout=RENDER_TIMEOUT_S))
+                except Exception as error:  # noqa: BLE001 - that line is printed when it comes up
+                    log.warning("could not prepare %s: %s", short(line), error)
                 bar.update(1)
         self.player.wait_ready()
         return done
@@ -204,7 +208,16 @@ class AudioSpeaker:
         return cached
 
     def _run_dispatch(self) -> None:
-        while (item := self._dispatch.get()) is not None:
+        while True:
+            try:  # while the device is gone, look for it every RETRY_DEVICE_S even when nothing is said
+                item = self._dispatch.get(timeout=None if self.available else RETRY_DEVICE_S)
+            except queue.Empty:
+                self._retry_device()
+                continue
+            if item is None:
+                break
+            if item == WAKE:  # the device was just lost: wait with a timeout from now on
+                continue
             utterance, text, future, generation = item
             if generation < self._generation:
                 self.events.put(SpeechDone(utterance, self.clock(), interrupted=True))
@@ -212,7 +225,7 @@ class AudioSpeaker:
             try:
                 samples = self.clip(future.result(timeout=RENDER_TIMEOUT_S))
             except Exception as error:  # noqa: BLE001 - a line that cannot be rendered is printed
-                log.warning("could not render %r: %s", text, error)
+                log.warning("could not render %s: %s", short(text), error)
                 self._print_instead(utterance, text)
                 continue
             if not self.available:
@@ -261,6 +274,7 @@ class AudioSpeaker:
                 self._last_retry = self.clock()
                 self.player.stop()
                 lost, self._in_player = self._in_player, set()
+            self._dispatch.put(WAKE)
             warn("audio output device lost; printing lines until it is back")
             self.events.put(DeviceChanged("output", False, "stream ended"))
             for utterance in sorted(lost):
