@@ -92,3 +92,40 @@ def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
 
 def says(actions) -> list[Say]:
     return [a for a in actions if isinstance(a, Say)]
+
+
+def converse(plan: Plan, steps, settings=None, recorder=None, lib=None, after: float = 0.5):
+    """Simulate `plan`, answering as a person would: each step is (trigger, phrase), and the phrase
+    is said `after` seconds after the first coach line (later than the previous reply) that
+    contains `trigger` (or for which `trigger(entry)` is true). Returns (transcript, script)."""
+    from voicecoach.coach.script import ScriptLine
+    from voicecoach.coach.simulate import simulate
+    from voicecoach.settings import Settings
+
+    lib = lib or library()
+    settings = settings or Settings()
+    script: list[ScriptLine] = []
+    for trigger, phrase in steps:
+        match = (lambda e: trigger in e.text) if isinstance(trigger, str) else trigger
+        since = script[-1].t if script else -1.0
+        transcript = simulate(lib, plan, settings, script)
+        hit = next((e for e in transcript if e.who == "coach" and e.t > since and match(e)), None)
+        assert hit is not None, f"the coach never said {trigger!r} after {since}"
+        script.append(ScriptLine(hit.t + after, phrase))
+    return simulate(lib, plan, settings, script, recorder=recorder), script
+
+
+def coach_lines(transcript, after: str | None = None) -> list[str]:
+    """What the coach said, in order (only after the person first said `after`, when given)."""
+    start = 0 if after is None else next(i for i, e in enumerate(transcript) if e.who == "user" and e.text == after)
+    return [e.text for e in transcript[start:] if e.who == "coach"]
+
+
+class ListRecorder:
+    """A Recorder that keeps (kind, data) pairs."""
+
+    def __init__(self):
+        self.records = []
+
+    def record(self, kind, data):
+        self.records.append((kind, data))

@@ -90,7 +90,7 @@ class ChecksMixin:
         self._pain = True
         self._record("pain", drill=None, set=None, phrase="still hurts from last time")
         self._say(line("session.still_hurts"), "safety", interrupt=True)
-        self._end("pain")
+        self._end("pain", cut=False)
 
     def start_gently(self) -> None:
         self._say(line("session.pain_gone"), "info")

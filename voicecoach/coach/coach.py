@@ -26,7 +26,7 @@ from voicecoach.coach.agenda import Agenda
 from voicecoach.coach.answers import AnswersMixin
 from voicecoach.coach.checks import ChecksMixin
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary, load_vocabulary
-from voicecoach.coach.lines import in_sentence, line, speech_seconds
+from voicecoach.coach.lines import in_sentence, line, number_word, speech_seconds
 from voicecoach.coach.machine import PAUSABLE, accepted, machine_kwargs
 from voicecoach.coach.reps import RepsMixin
 from voicecoach.coach.safety import SafetyMixin
@@ -414,13 +414,14 @@ class Coach(RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
     def end_after_pain(self) -> None:
         self._end("pain")
 
-    def _end(self, reason: str) -> None:
+    def _end(self, reason: str, cut: bool | None = None) -> None:
+        """The summary; it cuts off whatever is playing unless the session completed (or `cut` is False)."""
         self._clear_timers()
         self._close_open_set()
         if self.drill.id in self._results and self._results[self.drill.id].reps:
             self._record_drill_done(skipped=False)
         opener = {"completed": "summary.completed", "stopped": "summary.stopped", "pain": "summary.pain"}[reason]
-        self._say(line(opener), "summary", interrupt=reason != "completed")
+        self._say(line(opener), "summary", interrupt=reason != "completed" if cut is None else cut)
         for text in self._summary_lines():
             self._say(text, "summary")
         self._say(line("summary.close_pain" if reason == "pain" else "summary.close"), "summary")
@@ -432,7 +433,8 @@ class Coach(RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
             if not result.reps:
                 continue
             name, sets, reps = self.library[drill_id].name, len(result.reps), sum(result.reps.values())
-            out.append(line("summary.drill_one" if sets == 1 else "summary.drill", drill=name, sets=sets, reps=reps))
+            reps_said = f"{number_word(reps)} rep{'' if reps == 1 else 's'}"
+            out.append(line("summary.drill_one" if sets == 1 else "summary.drill", drill=name, sets=sets, reps=reps_said))
             if result.good_form:
                 good, rated = sum(result.good_form.values()), len(result.good_form)
                 key = "summary.form_all" if good == rated else "summary.form_none" if good == 0 else "summary.form"

@@ -59,7 +59,7 @@ class SafetyMixin:
 
     def end_pain_gone(self) -> None:
         self._say(line("safety.no_offer"), "safety")
-        self._end("pain")
+        self._end("pain", cut=False)
 
     def start_easier_drill(self) -> None:
         easier = self.easier_drill()
