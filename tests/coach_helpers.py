@@ -107,10 +107,11 @@ def converse(plan: Plan, steps, settings=None, recorder=None, lib=None, after: f
     script: list[ScriptLine] = []
     for trigger, phrase in steps:
         match = (lambda e: trigger in e.text) if isinstance(trigger, str) else trigger
-        since = script[-1].t if script else -1.0
         transcript = simulate(lib, plan, settings, script)
-        hit = next((e for e in transcript if e.who == "coach" and e.t > since and match(e)), None)
-        assert hit is not None, f"the coach never said {trigger!r} after {since}"
+        users = [i for i, e in enumerate(transcript) if e.who == "user"]
+        start = users[-1] + 1 if users else 0  # after the previous reply was heard
+        hit = next((e for e in transcript[start:] if e.who == "coach" and match(e)), None)
+        assert hit is not None, f"the coach never said {trigger!r} after the reply {script[-1] if script else None}"
         script.append(ScriptLine(hit.t + after, phrase))
     return simulate(lib, plan, settings, script, recorder=recorder), script
 

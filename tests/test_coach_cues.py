@@ -136,7 +136,7 @@ def test_rest_ends_in_the_next_set_with_its_focus():
     assert "Three." not in said and said.count(line("set.ready_count_in", set=2, sets=3, reps=12, count_in="ten seconds")) == 0
     rest = said.index("Rest sixty seconds. Next up: set two of three.")
     assert said[rest + 1] == "Step out about five centimetres from the wall for the next set."
-    assert said[rest + 4: rest + 6] == ["Ten seconds. Get in position.", "Set two of three. Here we go."]
+    assert said[rest + 2: rest + 5] == ["Halfway.", "Ten seconds. Get in position.", "Set two of three. Here we go."]
     start = next(e.t for e in transcript if e.text == said[rest])
     go = next(e.t for e in transcript if e.text == "Set two of three. Here we go.")
     assert go - start == pytest.approx(library()["wall_hinge"].rest_s, abs=0.01)

@@ -34,8 +34,8 @@ def test_pain_in_the_swing_never_offers_a_loaded_drill_and_a_stray_yes_starts_no
     transcript, _ = converse(loaded_plan("kettlebell_swing"), steps)
     said = coach_lines(transcript, "my back hurts")
     assert not any("weighted Romanian deadlift" in text for text in said)
-    assert said[:3] == ["Let the bell slow down, then park it on the floor. Stand up slowly.", "Don't push through pain.",
-                        "Has the pain gone? Say yes or no."]
+    assert said[:3] == ["Let the bell slow down, then park it on the floor. Stand up slowly.",
+                        "Don't push through pain. Rest a moment.", "Has the pain gone? Say yes or no."]
     assert "Good. If you want, say next to try the dowel hip hinge, slowly. Or say stop to finish." in said
     assert line("refuse.yes.offer") in said  # the stray yes
     assert not any(text.startswith("Next drill") for text in said)
@@ -95,7 +95,7 @@ def test_yes_to_low_back_pain_is_the_pain_path():
     steps = [*until_first_set("wall_hinge"), ("Any pain in your low back?", "yes")]
     transcript, _ = converse(single_drill_plan(library(), "wall_hinge"), steps, recorder=recorder)
     said = coach_lines(transcript, "yes")
-    assert said[:3] == ["Stop now. Stand up slowly.", "Don't push through pain.", "Has the pain gone? Say yes or no."]
+    assert said[:3] == ["Stop now. Stand up slowly.", "Don't push through pain. Rest a moment.", "Has the pain gone? Say yes or no."]
     assert ("pain", {"drill": "wall_hinge", "set": 1, "phrase": "yes: low back pain"}) in recorder.records
 
 

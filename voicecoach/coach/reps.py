@@ -206,9 +206,11 @@ class RepsMixin:
         key = "rest.start_last" if self._set == item.sets and item.sets > 1 else "rest.start"
         lead = self._agenda.speech_lead()  # the rest starts when it is announced
         self._say(line(key, seconds=spoken_number(seconds), set=self._set, sets=item.sets), "info")
-        for text in self.drill.rest_focus:
-            self._say(text, "setup")
-        self._say_focus()
+        if self.drill.rest_focus:  # the drill's own step for the next set (003: step out from the wall)
+            for text in self.drill.rest_focus:
+                self._say(text, "setup")
+        else:
+            self._say_focus()
         if seconds >= 30:
             self._at(lead + seconds / 2, "_announce", "rest.halfway")
         if seconds >= 20:

@@ -13,6 +13,8 @@ from voicecoach.coach.lines import in_sentence, line, table
 from voicecoach.program.model import Drill
 from voicecoach.program.plan import PlanItem
 
+SETTLE_S = 15.0  # after the stop, a moment to rest before "Has the pain gone?" (a team choice)
+
 
 class SafetyMixin:
     """Callbacks of the safety and offer states (mixed into :class:`~voicecoach.coach.coach.Coach`)."""
@@ -32,6 +34,9 @@ class SafetyMixin:
             self._say(line("safety.not_back", place=place), "safety")
         self._say(line("safety.push"), "safety")
         self._record("pain", drill=self.drill.id, set=self._set, phrase=phrase or "pain")
+        self._after_speech(SETTLE_S, "_ask_pain_gone")
+
+    def _ask_pain_gone(self) -> None:
         self._say(line("safety.gone"), "safety")
         self._after_speech(self.settings.safety_timeout_s, "_safety_timeout")
 
