@@ -8,7 +8,6 @@ import pytest
 from coach_helpers import ListRecorder, coach_lines, command, converse, library, loaded_plan, make_coach
 from voicecoach.coach.lines import line
 from voicecoach.coach.simulate import simulate
-from voicecoach.events import Volume
 from voicecoach.program.plan import Plan, single_drill_plan
 from voicecoach.settings import Settings
 
@@ -154,6 +153,8 @@ def test_the_bodyweight_rdl_says_the_hamstrings_should_feel_warm_after_ten():
 
 
 def test_louder_and_quieter_change_the_volume_within_limits():
+    from voicecoach.events import Volume
+
     coach = make_coach("wall_hinge")
     coach.begin_session()
     actions = command(coach, "louder")
