@@ -18,7 +18,7 @@ def full_session(drill_id: str, settings=None):
     """A whole session of one drill (a loaded one without its check set), nobody answering."""
     lib = library()
     plan = loaded_plan(drill_id) if lib[drill_id].loaded else single_drill_plan(lib, drill_id)
-    steps = [("How many kilos", "eight")] if lib[drill_id].load else []
+    steps = [("How many kilos", "eight kilos")] if lib[drill_id].load else []
     steps += [("Say ready", "ready")] * (lib[drill_id].sets.target if lib[drill_id].loaded else 1)
     return converse(plan, steps, settings)[0]
 
@@ -48,7 +48,7 @@ def test_after_a_pain_day_a_no_goes_on_gently_and_gently_is_slower():
 
 def test_the_goal_is_asked_and_picks_sets_and_reps():
     recorder = ListRecorder()
-    transcript, _ = converse(loaded_plan(ask_goal=True), [("strength, or endurance?", "strength"), ("How many kilos", "ten")],
+    transcript, _ = converse(loaded_plan(ask_goal=True), [("strength, or endurance?", "strength"), ("How many kilos", "ten kilos")],
                              recorder=recorder)
     said = coach_lines(transcript)
     assert "Strength: three sets of six, with a weight that makes the last reps hard." in said
@@ -112,7 +112,7 @@ def test_top_cues_are_said_at_the_top_only(drill_id):
 
 
 def test_the_swing_hikes_parks_and_waits_for_ready():
-    transcript, _ = converse(loaded_plan("kettlebell_swing"), [("How many kilos", "sixteen"), ("Say ready", "ready")])
+    transcript, _ = converse(loaded_plan("kettlebell_swing"), [("How many kilos", "sixteen kilos"), ("Say ready", "ready")])
     said = coach_lines(transcript)
     assert not any("I'll start in" in text or "catch" in text for text in said)
     assert coach_lines(transcript, "ready")[0] == "Hike it back between your legs, and swing."

@@ -17,7 +17,7 @@ def in_set(texts=COUNTS):
 
 def until_first_set(drill_id: str) -> list:
     """Replies that bring a plan of `drill_id` (loaded: without its primer) into its first set."""
-    steps = [("How many kilos", "eight")] if library()[drill_id].load else []
+    steps = [("How many kilos", "eight kilos")] if library()[drill_id].load else []
     return [*steps, ("Say ready", "ready")]
 
 
@@ -151,7 +151,7 @@ def test_a_clean_check_set_leads_to_the_load_and_the_rule_is_said_before_it():
 
 def test_the_weight_is_asked_said_and_recorded():
     recorder = ListRecorder()
-    steps = [("How many kilos", "twelve"), ("Say ready", "ready"), ("That's three.", "done")]
+    steps = [("How many kilos", "twelve kilos"), ("Say ready", "ready"), ("That's three.", "done")]
     transcript, _ = converse(loaded_plan("weighted_rdl"), steps, recorder=recorder)
     said = coach_lines(transcript)
     assert line("weight.first") in said and line("weight.rule") in said
@@ -163,11 +163,12 @@ def test_the_weight_is_asked_said_and_recorded():
 
 def test_last_time_s_weight_is_said_back():
     plan = Plan((PlanItem("weighted_rdl", 3, None, 10.0),))
-    transcript, _ = converse(plan, [("How many kilos", "ten")])
+    transcript, _ = converse(plan, [("How many kilos", "ten kilos")])
     assert "Last time you used ten kilos." in coach_lines(transcript)
 
 
 def test_the_numbers_are_weights():
     vocabulary = load_vocabulary("en")
-    assert [vocabulary.value(p) for p in ("eight", "twenty four", "thirty two")] == [8.0, 24.0, 32.0]
-    assert {vocabulary.match(p) for p in ("eight", "twenty four")} == {"weight"}
+    assert [vocabulary.value(p) for p in ("eight kilos", "twenty four kilos", "thirty two kilos")] == [8.0, 24.0, 32.0]
+    assert {vocabulary.match(p) for p in ("eight kilos", "twenty four kilos")} == {"weight"}
+    assert vocabulary.match("eight") is None  # a bare number in passing speech is not a weight
