@@ -78,9 +78,9 @@ def test_every_mistake_correction_is_heard_in_a_whole_session(drill_id):
 
 def test_a_no_on_the_dowel_asks_which_point_came_off_and_fixes_that_one():
     steps = [("Say ready", "ready"), ("Any pain in your low back?", "no"), ("three points?", "no"),
-             ("Where did it come off", "tailbone")]
+             ("Where did it come off", "tail bone")]
     transcript, _ = converse(single_drill_plan(library(), "dowel_hinge"), steps)
-    said = coach_lines(transcript, "tailbone")
+    said = coach_lines(transcript, "tail bone")
     assert said[0] == library()["dowel_hinge"].form_detail.fixes["tailbone"]
 
 
