@@ -172,3 +172,10 @@ def test_the_numbers_are_weights():
     assert [vocabulary.value(p) for p in ("eight kilos", "twenty four kilos", "thirty two kilos")] == [8.0, 24.0, 32.0]
     assert {vocabulary.match(p) for p in ("eight kilos", "twenty four kilos")} == {"weight"}
     assert vocabulary.match("eight") is None  # a bare number in passing speech is not a weight
+
+
+def test_a_resumed_plan_without_the_primer_mark_still_gates_the_load():
+    plan = Plan((PlanItem("bodyweight_rdl", 1, "palms_on_back"), PlanItem("weighted_rdl", 3)))  # as resume rebuilds it
+    transcript, _ = converse(plan, [])
+    said = coach_lines(transcript)
+    assert line("primer.failed") in said and "Next drill: weighted Romanian deadlift." not in said

@@ -285,5 +285,5 @@ def test_summary_is_two_sentences():
     line = summary_line(LIBRARY, sessions)
     assert line.count(". ") == 1 and line.endswith(".")
     assert "step one of six" in line and "two of three" in line and "dowel hip hinge" in line
-    assert "in two sessions" in line
+    assert "with good form, in two sessions, without pain" in line
     assert date(2025, 3, 3) == sessions[0].day

@@ -17,6 +17,7 @@ actions out, the welcome and the end.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from transitions import Machine
@@ -56,7 +57,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         self._progress_line = progress_line
         if not plan.items:
             raise ValueError("a plan needs at least one drill")
-        self._items: list[PlanItem] = list(plan.items)
+        self._items: list[PlanItem] = _gated(library, list(plan.items))
         self._plan = plan
         self._index = 0
         self._set = self._items[0].start_set
@@ -347,6 +348,17 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
 # "resume" goes back to the state that was paused: one condition per pausable state.
 for _state in PAUSABLE:
     setattr(Coach, f"paused_in_{_state}", lambda self, _s=_state: self._paused_from == _s)
+
+
+def _gated(library: Library, items: list[PlanItem]) -> list[PlanItem]:
+    """A loaded drill's primer set right before it guards it, even when the plan did not say so
+    (a resumed session's plan is rebuilt from the history, which does not keep `primer_for`)."""
+    out = list(items)
+    for i in range(1, len(out)):
+        drill, before = library[out[i].drill_id], out[i - 1]
+        if drill.loaded and before.drill_id == drill.primer and before.primer_for is None and before.sets == 1:
+            out[i - 1] = replace(before, primer_for=drill.id)
+    return out
 
 
 def _event_time(event: Any) -> float | None:

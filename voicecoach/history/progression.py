@@ -315,7 +315,7 @@ def needed_line(library: Library, where: Standing) -> str:
         goal = f"the {in_sentence(library[crit.leads_to.drill_id].name)}"
     times = library.criterion_sessions
     sessions = "in one session" if times == 1 else f"in {number_word(times)} sessions"
-    return (f"To move on to {goal}, do {crit.rule} {sessions}, without pain; "
+    return (f"To move on to {goal}, do {crit.rule}, {sessions}, without pain; "
             f"your best so far is {number_word(where.best_good_sets)} of {number_word(crit.sets)}.")
 
 
