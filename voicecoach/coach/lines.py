@@ -120,12 +120,6 @@ def phase_cue(cues: dict[str, tuple[str, ...]], phases: tuple[str, ...], phase: 
     return cue if turn_phase == phase else None
 
 
-def mistake_index(rep: int, every: int, count: int, verbosity: str) -> int | None:
-    """Which mistake correction to remind on rep `rep` (every `every` reps, in turn), or None."""
-    if verbosity == "terse" or every <= 0 or count == 0 or rep % every:
-        return None
-    return (rep // every - 1) % count
-
 
 def join_and(items: list[str] | tuple[str, ...]) -> str:
     """"a, b and c"."""
