@@ -8,8 +8,9 @@ callback. A "yes" to the low-back question is the pain path.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from voicecoach.coach.lines import line, spoken_number
-from voicecoach.program.plan import PlanItem
 
 
 class ChecksMixin:
@@ -116,7 +117,7 @@ class ChecksMixin:
         drill = self.drill
         sets = max(drill.sets.low, min(drill.sets.high, chosen.sets))
         reps = max(drill.reps.low, min(drill.reps.high, chosen.reps))
-        self._items[self._index] = PlanItem(**{**self.item.__dict__, "sets": sets, "reps": reps})
+        self._items[self._index] = replace(self.item, sets=sets, reps=reps)
         self._say(line(f"goal.{goal}" if goal else "goal.no_answer", sets=sets, reps=reps), "info")
         self.trigger("advance")
 
