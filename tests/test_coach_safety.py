@@ -72,8 +72,7 @@ def test_pain_mid_set_ends_safely_for_that_drill(drill_id):
     drill = library()[drill_id]
     transcript, _ = converse(plan_of(drill_id), [*until_first_set(drill_id), (in_set(), "my back hurts")])
     said = coach_lines(transcript, "my back hurts")
-    assert said[0] == drill.stop
-    assert "Stop now. Stand up slowly." not in said[0] or drill_id in ("wall_hinge",)
+    assert said[0] == drill.stop and drill.stop != line("safety.stop")  # its own stop, not the generic one
     assert not any(text in COUNTS or text.startswith("That's ") and text[7:-1].isalpha() for text in said[1:4])
     assert said[-1] == line("summary.close_pain")
 
