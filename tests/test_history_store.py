@@ -96,14 +96,14 @@ def full_record(kind: str) -> dict:
               "drill": "wall_hinge", "set": 1, "variation": None, "load_kg": None, "reps": 12, "target_reps": 12,
               "tempo_scale": 1.2, "verbosity": "terse", "ended_early": False, "answer": "yes", "phrase": "my back hurts",
               "command": "next", "text": "next", "confidence": 0.81, "engine": "vosk", "source": "partial",
-              "state": "counting", "sets_done": 1, "skipped": False, "reason": "completed"}
+              "state": "counting", "sets_done": 1, "skipped": False, "reason": "completed", "goal": "strength"}
     return {key: values[key] for key in RECORD_KINDS[kind]}
 
 
 def test_every_record_kind_of_the_contract_is_stored(tmp_path):
     path = tmp_path / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock())
-    order = ["session_started", "command", "set_started", "set_done", "form_check", "pain", "drill_done", "session_ended"]
+    order = ["session_started", "command", "goal", "set_started", "set_done", "form_check", "pain", "drill_done", "session_ended"]
     assert sorted(order) == sorted(RECORD_KINDS)
     for kind in order:
         recorder.record(kind, full_record(kind))
@@ -116,6 +116,7 @@ def test_every_record_kind_of_the_contract_is_stored(tmp_path):
     assert [(p.drill, p.set_no, p.phrase) for p in session.pains] == [("wall_hinge", 1, "my back hurts")]
     assert [(d.drill, d.sets_done, d.skipped) for d in session.drills_done] == [("wall_hinge", 1, False)]
     assert session.end_reason == "completed" and session.plan[0].drill == "wall_hinge"
+    assert session.goal == "strength"
     (command,) = store.commands()
     assert (command["command"], command["confidence"], command["engine"], command["state"]) == ("next", 0.81, "vosk", "counting")
     store.close()

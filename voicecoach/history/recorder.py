@@ -173,6 +173,8 @@ class HistoryRecorder:
             self.store.command(self.session_id, now, data)
         elif kind == "drill_done":
             self.store.drill_done(self._session(now), now, data["drill"], data.get("sets_done") or 0, bool(data.get("skipped")))
+        elif kind == "goal":
+            self.store.set_goal(self._session(now), str(data.get("goal") or ""))
         elif kind == "session_ended":
             if self.session_id is not None:
                 self.store.end_session(self.session_id, now, str(data.get("reason") or "completed"))

@@ -80,6 +80,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sets_by_session ON sets (session_id);
     CREATE INDEX pains_by_session ON pains (session_id);
     """,
+    # v2: the person's goal (004: sets and reps "depending on your goals"), asked once.
+    """
+    ALTER TABLE sessions ADD COLUMN goal TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 2.0  # how long to wait for another program's write lock before giving up
@@ -227,6 +231,11 @@ class HistoryStore:
                 (session_id, drill, int(sets_done or 0), int(bool(skipped)), _now_iso(at)),
             )
 
+    def set_goal(self, session_id: int, goal: str) -> None:
+        """The goal the person chose in this session ("strength" | "endurance")."""
+        with self._write() as c:
+            c.execute("UPDATE sessions SET goal = ? WHERE id = ?", (goal, session_id))
+
     def end_session(self, session_id: int, at: float, reason: str) -> None:
         """Mark a session ended: "completed", "stopped", "pain", or "abandoned" (the person said new)."""
         with self._write() as c:
@@ -241,18 +250,19 @@ class HistoryStore:
 
     def sessions(self, limit: int | None = None) -> list[SessionRecord]:
         """Sessions oldest first (the newest ``limit`` of them when given), with their sets and pains."""
-        query = "SELECT id, started_at, ended_at, end_reason, language, plan FROM sessions ORDER BY id"
+        query = "SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions ORDER BY id"
         rows = self.conn.execute(query).fetchall()
         if limit is not None:
             rows = rows[-limit:] if limit > 0 else []
         return [self._session(row) for row in rows]
 
     def last_session(self) -> SessionRecord | None:
-        row = self.conn.execute("SELECT id, started_at, ended_at, end_reason, language, plan FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions "
+                                "ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else self._session(row)
 
     def _session(self, row: tuple) -> SessionRecord:
-        sid, started, ended, reason, language, plan_json = row
+        sid, started, ended, reason, language, plan_json, goal = row
         sets = tuple(
             SetRecord(drill, n, _time(s_at), _time(d_at), reps, target, tempo, verbosity, variation, load, _bool(early), _bool(form))
             for drill, n, s_at, d_at, reps, target, tempo, verbosity, variation, load, early, form in self.conn.execute(
@@ -264,7 +274,8 @@ class HistoryStore:
         drills = tuple(DrillDone(d, n, bool(skip)) for d, n, skip in self.conn.execute(
             "SELECT drill, sets_done, skipped FROM drills_done WHERE session_id = ? ORDER BY id", (sid,)))
         commands = self.conn.execute("SELECT COUNT(*) FROM commands WHERE session_id = ?", (sid,)).fetchone()[0]
-        return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills, commands)
+        return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills,
+                             commands, goal)
 
     def commands(self) -> list[dict]:
         """Every command heard, oldest first (for tuning recognition)."""

@@ -62,6 +62,7 @@ class TextSpeaker:
         self.rate_wpm = rate_wpm
         self._ids = itertools.count(1)
         self._due: list[tuple[float, int]] = []
+        self.gain = 1.0
 
     def say(self, text: str, kind: str = "info") -> int:
         """Print the line; returns its utterance id."""
@@ -91,6 +92,10 @@ class TextSpeaker:
 
     def earcon(self, name: str) -> None:
         """Text mode has no tones."""
+
+    def set_gain(self, gain: float) -> None:
+        """Text has no volume; kept so "louder" works the same with either speaker."""
+        self.gain = gain
 
     def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
         """Nothing to prepare in text mode."""
@@ -133,6 +138,7 @@ class AudioSpeaker:
             self.renderer.close()
             raise
         self.available = True
+        self.gain = 1.0  # "louder" / "quieter": a multiplier on the rendered speech
         self._last_retry = -1e9
         self._ids = itertools.count(1)
         self._generation = 0
@@ -159,6 +165,10 @@ class AudioSpeaker:
         with self._lock:
             self._generation += 1
             self.player.stop()
+
+    def set_gain(self, gain: float) -> None:
+        """Scale every line queued from now on (the rendered cache stays as it is)."""
+        self.gain = max(0.0, gain)
 
     def earcon(self, name: str) -> None:
         """Play a tone now, on top of speech ("listening", "accepted", "beat", "rest_over")."""
@@ -236,6 +246,8 @@ class AudioSpeaker:
                     continue
                 if self.available:
                     self._in_player.add(utterance)
+                    if self.gain != 1.0:
+                        samples = np.clip(samples * self.gain, -1.0, 1.0)
                     self.player.enqueue(samples, utterance)
                     continue
             self._print_instead(utterance, text)
