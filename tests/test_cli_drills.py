@@ -66,7 +66,7 @@ def test_broken_user_drill_is_refused_clearly(tmp_path):
     (folder / "oops.toml").write_text("id = 'oops'\n")
     result = run_cli(tmp_path, "drills")
     assert result.returncode == 2
-    assert "voicecoach: oops.toml: drill 'oops': name: missing" in result.stderr
+    assert f"voicecoach: {folder / 'oops.toml'}: drill 'oops': name: missing" in result.stderr  # named with its folder
     assert "Traceback" not in result.stderr
 
 

@@ -32,6 +32,16 @@ EN_VOICES = (Voice("piper", "joe", 0.9), Voice("piper", "joe", 1.15), Voice("esp
 KO_VOICES = (Voice("espeak-ng", "ko"), Voice("espeak-ng", "ko+f3", 1.1), Voice("espeak-ng", "ko+m3", 0.9))
 # What a person would say for each command (the first phrases of the vocabulary, most natural first).
 PHRASES_PER_COMMAND = 2
+# The coach's questions, by the state that waits for the answer: (answer, probability) pairs.
+ANSWERS: dict[str, tuple[tuple[str, float], ...]] = {
+    "form_check": (("yes", 0.65), ("no", 0.35)),
+    "back_check": (("no", 1.0),),  # "Any pain in your low back?"
+    "pain_check": (("no", 1.0),),  # "Does it still hurt?"
+    "goal": (("strength", 0.5), ("endurance", 0.5)),
+    "weight": (("weight", 1.0),),  # "... kilos"
+    "form_detail": (("head", 0.3), ("upper_back", 0.4), ("tailbone", 0.3)),
+    "offer": (("no", 1.0),),
+}
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ class Persona:
         self._stopping = False
         self._unpause_at: float | None = None
         self._stop_said = False
+        self._last_state = ""
 
     # ---- told by the session --------------------------------------------------------------
 
@@ -209,13 +220,17 @@ class Persona:
     def _plan(self, view: CoachView) -> None:
         """React to the lines the coach just began, and to the time."""
         rng = self.rng
+        if view.state != self._last_state and view.state in ANSWERS and not self._stopping:
+            answers, weights = zip(*ANSWERS[view.state])
+            answer = str(rng.choice(answers, p=np.array(weights) / sum(weights)))
+            if answer in view.accepted:
+                self._plan_command(answer, view, during=rng.random() < 0.2)
+        self._last_state = view.state
         for kind, _text in view.said:
             if view.confirming:
                 self._queue = [(view.now, "yes" if self._stopping else "no", True)]
             elif kind == "prompt" and view.state == "ready" and rng.random() < 0.85:
                 self._plan_command("next", view, during=rng.random() < 0.35)
-            elif kind == "question" and view.state == "form_check":
-                self._plan_command("yes" if rng.random() < 0.65 else "no", view, during=rng.random() < 0.2)
             elif kind == "cue" and rng.random() < 0.06:
                 self._plan_command("repeat", view)
         if view.state == "paused" and self._unpause_at is None:

@@ -215,14 +215,16 @@ def parse_drill_file(path: Path, text: str, seeds: dict[str, str]) -> tuple[Dril
     return parsed.drill, parsed.problems
 
 
-def _parse(path: Path, text: str, seeds: dict[str, str]) -> _Parsed:
+def _parse(path: Path, text: str, seeds: dict[str, str], name: str | None = None) -> _Parsed:
+    """`name`: how problems name the file (default: its file name)."""
+    name = name or path.name
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return _Parsed(path.name, None, [DrillProblem(path.name, "?", "(file)", f"not valid TOML: {error}")])
-    checker = Checker(path.name, table, seeds)
+        return _Parsed(name, None, [DrillProblem(name, "?", "(file)", f"not valid TOML: {error}")])
+    checker = Checker(name, table, seeds)
     drill = _drill_from_table(checker, path)
-    return _Parsed(path.name, drill, checker.problems, checker.drill, checker.links)
+    return _Parsed(name, drill, checker.problems, checker.drill, checker.links)
 
 
 def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known: set[str]) -> list[DrillProblem]:
@@ -236,22 +238,27 @@ def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known
     return problems
 
 
-def _read(path: Path | Any) -> str | DrillProblem:
+def _read(path: Path | Any, name: str) -> str | DrillProblem:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return DrillProblem(path.name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
+        return DrillProblem(name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
 
 
-def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem]) -> list[_Parsed]:
-    """Parse `files` into `drills` (valid ones) and `problems`; return every parsed file."""
+def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem],
+             full_names: bool = False) -> list[_Parsed]:
+    """Parse `files` into `drills` (valid ones) and `problems`; return every parsed file.
+
+    `full_names`: problems name each file by its whole path (the user's own files, which may
+    live anywhere), not just its file name (the built-in ones)."""
     parsed_files = []
     for path in files:
-        text = _read(path)
+        name = str(path) if full_names else path.name
+        text = _read(path, name)
         if isinstance(text, DrillProblem):
             problems.append(text)
             continue
-        parsed = _parse(Path(str(path)), text, seeds)
+        parsed = _parse(Path(str(path)), text, seeds, name)
         parsed_files.append(parsed)
         problems.extend(parsed.problems)
         drill = parsed.drill
@@ -259,7 +266,7 @@ def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], 
             continue
         if drill.id in drills:
             other = drills[drill.id].file.name
-            problems.append(DrillProblem(path.name, drill.id, "id", f"duplicate id, already defined in {other}"))
+            problems.append(DrillProblem(name, drill.id, "id", f"duplicate id, already defined in {other}"))
             continue
         drills[drill.id] = drill
     return parsed_files
@@ -288,7 +295,7 @@ def load_library(user_dir: Path | None = None, include_user: bool = True) -> Lib
     if include_user:
         folder = paths.user_drills_dir() if user_dir is None else user_dir
         if folder.is_dir():
-            parsed += _collect(sorted(folder.glob("*.toml")), seeds, drills, problems)
+            parsed += _collect(sorted(folder.glob("*.toml")), seeds, drills, problems, full_names=True)
     problems += _all_link_problems(parsed, drills)
     for drill_id in [*program["ladder"], *program["accessories"]]:
         if drill_id not in drills and not problems:
