@@ -175,27 +175,49 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
 
 def start_listening(settings: ListenSettings, language: str, events: "queue.Queue[object]",
                     clock: Callable[[], float] | None = None, commands: Iterable[Command] | None = None,
-                    notice: Callable[[str], None] = print) -> Listener | None:
+                    notice: Callable[[str], None] = print, player=None) -> Listener | None:
     """Start listening to the microphone for a session; None (after a one-line notice) when it can't.
 
     Decisions, and `DeviceChanged` when the microphone goes away or comes back, go to `events`.
-    Tell the returned listener when the coach speaks and what it accepts.
+    Tell the returned listener when the coach speaks and what it accepts. With the coach's
+    `player` (:class:`voicecoach.speak.player.Player`), what it plays is the echo canceller's
+    reference (``echo_cancel``); full barge-in then waits for the canceller to converge.
     """
     from voicecoach.listen.capture import MicrophoneCapture, NoMicrophone
+    from voicecoach.listen.echo_check import system_canceller
+    from voicecoach.listen.frontend import EchoGate, FrontEndUnavailable, make_front_end
+    from voicecoach.listen.reference import ReferenceTap
+    from voicecoach.listen.vad import make_vad
 
     vocabulary = load_vocabulary(language)
     wanted = frozenset(commands) if commands is not None else frozenset(Command)
     recognizer = make_recognizer(settings, language, vocabulary.grammar(wanted | ALWAYS_ON), notice)
     if recognizer is None:
         return None
-    capture = MicrophoneCapture(settings.input_device,
+    if hasattr(recognizer, "_vad"):  # until make_recognizer passes vad=settings.vad to the engines
+        recognizer._vad = make_vad(settings.vad, getattr(recognizer, "sample_rate", 16000))
+    barge_in = settings.barge_in
+    try:
+        front_end = make_front_end(settings, notice, system_canceller, have_reference=player is not None)
+    except FrontEndUnavailable as error:
+        notice(f"{error}; only stop, pause and pain are heard while the coach talks")
+        front_end, barge_in = None, "half"
+    tap = ReferenceTap() if front_end is not None and front_end.cancels else None
+    capture = MicrophoneCapture(settings.input_device, front_end=front_end, reference=tap,
                                 on_device=lambda ok, detail: events.put(DeviceChanged("input", ok, detail)))
     try:
         capture.open()
     except NoMicrophone as error:
         notice(f"{error}; using keyboard commands only")
         return None
-    listener = Listener(recognizer, vocabulary, settings, events.put, clock=clock)
+    listener = Listener(recognizer, vocabulary, dataclasses.replace(settings, barge_in=barge_in), events.put, clock=clock)
     listener.decider.set_commands(wanted)
+    if front_end is not None:
+        def set_barge_in(mode: str) -> None:  # runs in the listening thread, like the decider
+            listener.decider.settings = dataclasses.replace(listener.decider.settings, barge_in=mode)
+
+        capture.on_cleaned = EchoGate(front_end, barge_in, set_barge_in, notice).update
+    if tap is not None:
+        player.tap = tap.push
     listener.start(capture)
     return listener
