@@ -30,9 +30,10 @@ from voicecoach.settings import ListenSettings
 FRAME_S = 0.01  # AEC3 works on 10 ms frames
 ACTIVE_DBFS = -50.0  # a reference frame louder than this counts as "the coach is playing"
 WINDOW_FRAMES = 200  # ERLE is the median over this many recent active frames (2 s of coach audio)
-MIN_FRAMES = 50  # active frames needed before the canceller can count as converged (0.5 s)
+IDLE_FRAMES = 1000  # the noise floor: 10th percentile of this many recent frames without the coach
 ERLE_FLOOR_DB = 10.0  # converged = the echo is at least this much quieter
 AUDIBLE_DB = 6.0  # echo this far above the idle noise floor counts as audible (else: nothing to cancel)
+AT_FLOOR_DB = 3.0  # in a noisy room, converged = the echo is down to this much above the noise floor
 FAIL_AFTER_FRAMES = 500  # 5 s of coach audio without a good estimate: the canceller failed
 NS_LEVELS = {"low": 0, "moderate": 1, "high": 2, "very_high": 3}  # WebRTC NS: 6, 12, 18, 21 dB
 
@@ -51,7 +52,7 @@ class FrontEnd:
 
     ``process(mic, reference)``: `reference` is what the coach played, time-aligned to `mic` and
     the same length, or None while nothing plays. Returns cleaned audio of the same length as
-    `mic` (10 ms later at most when blocks are not whole frames: the delay is fixed once seen).
+    `mic` (10 ms later when blocks are not whole 10 ms frames: the delay is fixed once seen).
     """
 
     def __init__(self, settings: ListenSettings, sample_rate: int = 16000):
@@ -75,7 +76,7 @@ class FrontEnd:
         # echo bookkeeping
         self._erle = collections.deque(maxlen=WINDOW_FRAMES)  # per active frame: dB
         self._echo_db = collections.deque(maxlen=WINDOW_FRAMES)  # per active frame: mic dBFS
-        self._idle_db = collections.deque(maxlen=WINDOW_FRAMES)  # per idle frame: mic dBFS
+        self._idle_db = collections.deque(maxlen=IDLE_FRAMES)  # per idle frame: mic dBFS
         self.active_frames = 0  # frames with the reference playing, ever
         self._since_good = 0  # active frames since the estimate was last good
         self._converged = False
@@ -100,10 +101,9 @@ class FrontEnd:
             self._account(mic_part.reshape(-1, step), ref_part.reshape(-1, step), out.reshape(-1, step))
             self._out = np.concatenate([self._out, out])
             self._mic, self._ref = self._mic[whole:], self._ref[whole:]
-        short = near.size - self._out.size
-        if short > 0:  # blocks that are not whole frames: delay the output once, by what is missing
-            self._out = np.concatenate([np.zeros(short, np.int16), self._out])
-            self.latency_samples += short
+        if near.size > self._out.size:  # blocks that are not whole frames: delay the output, once, by a frame
+            self._out = np.concatenate([np.zeros(step, np.int16), self._out])
+            self.latency_samples += step
         result, self._out = self._out[:near.size], self._out[near.size:]
         return result.tobytes()
 
@@ -122,7 +122,9 @@ class FrontEnd:
         self._echo_db.extend(_db_array(near_e[active]))
         if not self.cancels:
             return
-        if len(self._erle) >= MIN_FRAMES and (self.erle_db >= ERLE_FLOOR_DB or not self.echo_audible):
+        cancelled = len(self._erle) == WINDOW_FRAMES and self.erle_db >= self.erle_needed_db
+        # "nothing to cancel" needs a whole window: an echo may arrive late
+        if cancelled or (len(self._erle) == WINDOW_FRAMES and not self.echo_audible):
             self._converged, self._since_good = True, 0
         else:
             self._converged = False
@@ -145,17 +147,30 @@ class FrontEnd:
 
     @property
     def idle_dbfs(self) -> float:
-        """Median microphone level over the recent frames without it: the room's noise floor."""
-        return float(np.median(self._idle_db)) if self._idle_db else -100.0
+        """The room's noise floor: a low percentile of the microphone level in recent frames
+        without the coach (low, because an echo that comes late or a person talking fills some)."""
+        return float(np.percentile(self._idle_db, 10)) if self._idle_db else -100.0
+
+    @property
+    def echo_to_noise_db(self) -> float:
+        """How far the echo stands above the room's noise floor (the loud end of it, 90th
+        percentile of the recent frames with the coach playing); NaN before any."""
+        return float(np.percentile(self._echo_db, 90)) - self.idle_dbfs if self._echo_db else math.nan
+
+    @property
+    def erle_needed_db(self) -> float:
+        """The ERLE that counts as converged: ``ERLE_FLOOR_DB``, less in a noisy room, where no
+        canceller can take the echo further down than the noise (``AT_FLOOR_DB`` above it)."""
+        return max(AT_FLOOR_DB, min(ERLE_FLOOR_DB, self.echo_to_noise_db - AT_FLOOR_DB))
 
     @property
     def echo_audible(self) -> bool:
         """Does the microphone hear the coach at all? (With earbuds it does not: nothing to cancel.)"""
-        return bool(self._echo_db) and self.echo_dbfs - self.idle_dbfs >= AUDIBLE_DB
+        return bool(self._echo_db) and self.echo_to_noise_db >= AUDIBLE_DB
 
     @property
     def converged(self) -> bool:
-        """The echo is at least ``ERLE_FLOOR_DB`` quieter now (or inaudible in the first place)."""
+        """The echo is at least :attr:`erle_needed_db` quieter now, or was inaudible in the first place."""
         return self._converged
 
 
