@@ -8,10 +8,11 @@ block was recorded (``time_info.inputBufferAdcTime``, the same PortAudio clock) 
 samples that were playing then, at 16 kHz, the same length as the block: the canceller then
 only has to find the room's delay (the air, the device buffers it cannot see), which AEC3 does.
 
-Blocks are resampled to 16 kHz in the pulling thread and written on a timeline: sample k of the
-output stream lands at ``(dac_time - t0) * rate``. The output stream is continuous, so blocks
-follow each other; a block whose time disagrees by more than ``REANCHOR_S`` (an underrun, a
-reopened stream) moves the write position to its own time.
+Blocks are resampled to 16 kHz in the pulling thread and written on a timeline: the first block
+lands at its DAC time and the rest follow it sample by sample (the output stream is continuous,
+and the resampler's own delay is then accounted for). A block whose time disagrees by more
+than ``REANCHOR_S`` with where the run says it should be (an underrun, a reopened stream)
+starts a new run at its own time.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ReferenceTap:
         self._ring = np.zeros(int(seconds * rate), np.int16)
         self._t0: float | None = None
         self._write = 0  # absolute timeline index one past the last written sample
+        self._next = 0.0  # where the next block should start if the stream runs on without a gap
         self._resampler = None
         self._source_rate = 0
         self.reanchors = 0
@@ -53,25 +55,27 @@ class ReferenceTap:
 
         while self._inbox:
             dac_time, block, samplerate = self._inbox.popleft()
-            if samplerate != self._source_rate:
-                self._source_rate = samplerate
-                self._resampler = None if samplerate == self.rate else soxr.ResampleStream(samplerate, self.rate, 1, dtype="float32")
-            samples = block if self._resampler is None else self._resampler.resample_chunk(block)
             if self._t0 is None:
                 self._t0 = dac_time
-            at = int(round((dac_time - self._t0) * self.rate))
-            if abs(at - self._write) > REANCHOR_S * self.rate:
-                self.reanchors += 1
-                if at > self._write:
-                    self._fill(self._write, np.zeros(min(at - self._write, self._ring.size), np.int16))
-                self._write = at
+            at = (dac_time - self._t0) * self.rate  # where this block's first sample belongs
+            if samplerate != self._source_rate or abs(at - self._next) > REANCHOR_S * self.rate:
+                if self.pushed > 1 and samplerate == self._source_rate:
+                    self.reanchors += 1
+                self._source_rate = samplerate
+                # a fresh resampler: its output starts with this block's first sample
+                self._resampler = None if samplerate == self.rate else soxr.ResampleStream(samplerate, self.rate, 1, dtype="float32")
+                start = int(round(at))
+                if start > self._write:
+                    self._fill(self._write, np.zeros(min(start - self._write, self._ring.size), np.int16))
+                self._write, self._next = start, at
+            self._next += block.size * self.rate / samplerate
+            samples = block if self._resampler is None else self._resampler.resample_chunk(block)
             self._fill(self._write, np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16))
             self._write += samples.size
 
     def _fill(self, start: int, samples: np.ndarray) -> None:
         size = self._ring.size
         samples = samples[-size:]
-        start += 0 if samples.size else 0
         index = (np.arange(samples.size) + start) % size
         self._ring[index] = samples
 
