@@ -136,7 +136,8 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     listener = None
     if not text:
         listener = start_listening(settings.listen, settings.coach.language, events, clock=clock.now,
-                                   commands=frozenset(Command) - {Command.START}, notice=notice)
+                                   commands=frozenset(Command) - {Command.START}, notice=notice,
+                                   player=getattr(speaker, "player", None))  # its blocks: the echo reference
     keyboard_only = listener is None
     vocabulary = load_vocabulary(settings.coach.language)
     if keyboard_only:

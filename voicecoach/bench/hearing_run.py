@@ -103,6 +103,36 @@ def make_listener(engine: Engine, pipeline: str, room: str, model=None, ours: Li
     return listener
 
 
+class FrontEndStage:
+    """Ours as a live session wires it: the echo canceller on every block, then the echo gate
+    (full barge-in only once the canceller has converged; half-duplex again if it fails)."""
+
+    def __init__(self, front_end, gate):
+        self.front_end, self.gate = front_end, gate
+
+    def process(self, mic: bytes, reference: bytes) -> bytes:
+        """Clean one block with the played samples as the reference, then let the gate follow."""
+        cleaned = self.front_end.process(mic, reference)
+        self.gate.update()
+        return cleaned
+
+
+def make_front_end_stage(listener, settings: ListenSettings) -> FrontEndStage | None:
+    """The front end `settings` ask for (None: none, or this build has none) for `listener`."""
+    try:
+        from voicecoach.listen.frontend import EchoGate, make_front_end
+    except ImportError:
+        return None
+    front_end = make_front_end(settings, lambda message: None, None, have_reference=True)
+    if front_end is None:
+        return None
+
+    def set_barge_in(mode: str) -> None:
+        listener.decider.settings = dataclasses.replace(listener.decider.settings, barge_in=mode)
+
+    return FrontEndStage(front_end, EchoGate(front_end, listener.decider.settings.barge_in, set_barge_in, lambda m: None))
+
+
 def _worker(cell: Cell, out) -> None:
     """One cell in its own process: every session's log goes to `out` as soon as it is done."""
     from voicecoach.bench.hearing import LineAudio, SessionSetup, run_session
@@ -132,9 +162,11 @@ def _worker(cell: Cell, out) -> None:
         room = make_room(cell.room, seed, real)
         pipelines = PIPELINES if seed < cell.baseline_sessions else ("ours",)
         for pipeline in pipelines:
-            setup = SessionSetup(seed, room, DRILLS[seed % len(DRILLS)], make_listener(cell.engine, pipeline, cell.room, model, settings.listen),
-                                 bank, lines, length_s=cell.length_s, pain=seed % 5 == 4,
-                                 follow_grammar=pipeline != "naive", settings=settings)
+            listener = make_listener(cell.engine, pipeline, cell.room, model, settings.listen)
+            front_end = make_front_end_stage(listener, listener.decider.settings) if pipeline == "ours" else None
+            setup = SessionSetup(seed, room, DRILLS[seed % len(DRILLS)], listener, bank, lines, length_s=cell.length_s,
+                                 pain=seed % 5 == 4, follow_grammar=pipeline != "naive", settings=settings,
+                                 frontend=front_end)
             try:
                 log = run_session(setup)
             except Exception as error:  # noqa: BLE001 - one broken session is reported, the cell goes on

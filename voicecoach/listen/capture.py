@@ -8,6 +8,12 @@ capture reports it once through ``on_device(False, detail)``, keeps yielding emp
 to reopen it every ``retry_s`` seconds, and reports ``on_device(True, ...)`` once audio has
 flowed again for ``back_after_s`` seconds (a suspended device can open and then send nothing:
 announcing it back at once said "I can hear you again" falsely, over and over).
+
+With a ``front_end`` (:class:`voicecoach.listen.frontend.FrontEnd`) the chunks are cleaned before
+they are yielded: the echo canceller gets each chunk with what the coach was playing when it was
+recorded, pulled from ``reference`` (:class:`voicecoach.listen.reference.ReferenceTap`) by the
+block's ``inputBufferAdcTime``. ``on_cleaned()`` runs after each cleaned chunk (the listener's
+echo gate). A front end that raises is dropped with one log line; the raw chunks go on.
 """
 
 from __future__ import annotations
@@ -73,13 +79,26 @@ def stream_rate(device: int | None, wanted: int = MODEL_RATE) -> int:
         return int(sd.query_devices(device, kind="input")["default_samplerate"])
 
 
+def block_time(time_info, field: str, stream) -> float:
+    """A callback's block time on the PortAudio stream clock; the stream's own time when the
+    host API leaves it 0 (both ends then use the same clock again)."""
+    value = getattr(time_info, field, 0.0) if time_info is not None else 0.0
+    if not value and stream is not None:
+        try:
+            value = stream.time
+        except Exception:  # noqa: BLE001 - a closing stream
+            value = 0.0
+    return float(value)
+
+
 class MicrophoneCapture:
     """Microphone chunks at the model's rate; see the module docstring."""
 
     def __init__(self, device: str = "", rate: int = MODEL_RATE, block_s: float = CHUNK_S,
                  on_device: Callable[[bool, str], None] | None = None, retry_s: float = 2.0,
                  silence_timeout_s: float = 4.0, back_after_s: float = BACK_AFTER_S,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, front_end=None, reference=None,
+                 on_cleaned: Callable[[], None] | None = None):
         self.device_spec = device
         self.rate = rate
         self.block_s = block_s
@@ -89,8 +108,11 @@ class MicrophoneCapture:
         self.back_after_s = back_after_s  # a reopened microphone is "back" after sending audio this long
         self.clock = clock
         self.overflows = 0
+        self.front_end = front_end
+        self.reference = reference
+        self.on_cleaned = on_cleaned
         self._logged_overflows = 0
-        self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
         self._stream = None
         self._resampler = None
         self._closed = False
@@ -101,7 +123,7 @@ class MicrophoneCapture:
     def _callback(self, indata, frames, time_info, status) -> None:
         if status.input_overflow:
             self.overflows += 1
-        self._queue.put_nowait(bytes(indata))
+        self._queue.put_nowait((bytes(indata), block_time(time_info, "inputBufferAdcTime", self._stream)))
 
     # ---- opening and reopening ---------------------------------------------------------------
 
@@ -167,7 +189,7 @@ class MicrophoneCapture:
         announced_lost = False
         while not self._closed:
             try:
-                block = self._queue.get(timeout=0.2)
+                block, recorded_at = self._queue.get(timeout=0.2)
             except queue.Empty:
                 if self._closed:
                     break
@@ -192,12 +214,26 @@ class MicrophoneCapture:
             if self.overflows != self._logged_overflows:
                 log.warning("microphone overflow: %d blocks lost so far", self.overflows)
                 self._logged_overflows = self.overflows
-            yield self._convert(block)
+            yield self._clean(self._convert(block), recorded_at)
 
     def _convert(self, block: bytes) -> bytes:
         if self._resampler is None:
             return block
         return self._resampler.resample_chunk(np.frombuffer(block, np.int16)).tobytes()
+
+    def _clean(self, chunk: bytes, recorded_at: float) -> bytes:
+        if self.front_end is None or not chunk:
+            return chunk
+        try:
+            reference = self.reference.pull(recorded_at, len(chunk) // 2) if self.reference is not None else None
+            cleaned = self.front_end.process(chunk, reference)
+            if self.on_cleaned is not None:
+                self.on_cleaned()
+            return cleaned
+        except Exception:  # noqa: BLE001 - never lose the microphone to the front end
+            log.exception("the listening front end failed; listening to the raw microphone from now on")
+            self.front_end = None
+            return chunk
 
     def close(self) -> None:
         """Stop the stream; iteration ends."""

@@ -150,7 +150,8 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
             from voicecoach.listen.vosk_engine import VoskRecognizer, load_model
 
             try:
-                recognizer = VoskRecognizer(load_model(path), phrases, end_silence_s=settings.utterance_end_s)
+                recognizer = VoskRecognizer(load_model(path), phrases, end_silence_s=settings.utterance_end_s,
+                                           vad=settings.vad)
             except UserError as error:
                 if engine == "vosk":
                     raise
@@ -167,7 +168,7 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
         raise UserError(f"PocketSphinx only knows English; for {language!r} install a Vosk model ({models.missing_model_message(language)})")
     from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 
-    recognizer = PocketSphinxRecognizer(phrases)
+    recognizer = PocketSphinxRecognizer(phrases, vad=settings.vad)
     if recognizer.missing:
         notice(f"PocketSphinx lacks these command words, which cannot be heard: {', '.join(recognizer.missing)}")
     return recognizer
@@ -175,27 +176,46 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
 
 def start_listening(settings: ListenSettings, language: str, events: "queue.Queue[object]",
                     clock: Callable[[], float] | None = None, commands: Iterable[Command] | None = None,
-                    notice: Callable[[str], None] = print) -> Listener | None:
+                    notice: Callable[[str], None] = print, player=None) -> Listener | None:
     """Start listening to the microphone for a session; None (after a one-line notice) when it can't.
 
     Decisions, and `DeviceChanged` when the microphone goes away or comes back, go to `events`.
-    Tell the returned listener when the coach speaks and what it accepts.
+    Tell the returned listener when the coach speaks and what it accepts. With the coach's
+    `player` (:class:`voicecoach.speak.player.Player`), what it plays is the echo canceller's
+    reference (``echo_cancel``); full barge-in then waits for the canceller to converge.
     """
     from voicecoach.listen.capture import MicrophoneCapture, NoMicrophone
+    from voicecoach.listen.echo_check import system_canceller
+    from voicecoach.listen.frontend import EchoGate, FrontEndUnavailable, make_front_end
+    from voicecoach.listen.reference import ReferenceTap
 
     vocabulary = load_vocabulary(language)
     wanted = frozenset(commands) if commands is not None else frozenset(Command)
     recognizer = make_recognizer(settings, language, vocabulary.grammar(wanted | ALWAYS_ON), notice)
     if recognizer is None:
         return None
-    capture = MicrophoneCapture(settings.input_device,
+    barge_in = settings.barge_in
+    try:
+        front_end = make_front_end(settings, notice, system_canceller, have_reference=player is not None)
+    except FrontEndUnavailable as error:
+        notice(f"{error}; only stop, pause and pain are heard while the coach talks")
+        front_end, barge_in = None, "half"
+    tap = ReferenceTap() if front_end is not None and front_end.cancels else None
+    capture = MicrophoneCapture(settings.input_device, front_end=front_end, reference=tap,
                                 on_device=lambda ok, detail: events.put(DeviceChanged("input", ok, detail)))
     try:
         capture.open()
     except NoMicrophone as error:
         notice(f"{error}; using keyboard commands only")
         return None
-    listener = Listener(recognizer, vocabulary, settings, events.put, clock=clock)
+    listener = Listener(recognizer, vocabulary, dataclasses.replace(settings, barge_in=barge_in), events.put, clock=clock)
     listener.decider.set_commands(wanted)
+    if front_end is not None:
+        def set_barge_in(mode: str) -> None:  # runs in the listening thread, like the decider
+            listener.decider.settings = dataclasses.replace(listener.decider.settings, barge_in=mode)
+
+        capture.on_cleaned = EchoGate(front_end, barge_in, set_barge_in, notice).update
+    if tap is not None:
+        player.tap = tap.push
     listener.start(capture)
     return listener

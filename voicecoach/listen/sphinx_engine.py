@@ -23,7 +23,7 @@ from typing import Sequence
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
-from voicecoach.listen.vad import TrailingSilence
+from voicecoach.listen.vad import SilenceDetector, make_vad
 
 # Frequent English words that are in no command: the garbage model of the grammar. Kept short
 # because every filler word slows the search.
@@ -67,7 +67,7 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: Sequence[str], sample_rate: int = 16000, end_window_s: float = 0.3,
                  command_weight: float = 1e5, max_utterance_s: float = 2.5, batch_final: bool = True,
-                 dither: bool = True, **decoder_options):
+                 dither: bool = True, vad: "str | SilenceDetector" = "webrtc", **decoder_options):
         """`end_window_s`: how much non-speech ends an utterance (PocketSphinx `Endpointer` window).
 
         `command_weight`: prior of a command phrase over filler speech; `max_utterance_s`: speech
@@ -95,7 +95,7 @@ class PocketSphinxRecognizer:
         self._decoder = pocketsphinx.Decoder(config)
         self._endpointer = pocketsphinx.Endpointer(window=end_window_s, sample_rate=sample_rate)
         self._frame_bytes = self._endpointer.frame_bytes
-        self._vad = TrailingSilence(sample_rate)
+        self._vad = make_vad(vad, sample_rate) if isinstance(vad, str) else vad  # "silero" | "webrtc" | a detector
         self._known = dictionary_words()
         self._buffer = b""
         self._in_utterance = False

@@ -25,7 +25,7 @@ from voicecoach.errors import UserError
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
-from voicecoach.listen.vad import TrailingSilence
+from voicecoach.listen.vad import SilenceDetector, make_vad
 from voicecoach.settings import ListenSettings
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class VoskRecognizer:
 
     def __init__(self, model, phrases: Sequence[str], sample_rate: int = 16000,
                  end_silence_s: float = ListenSettings.utterance_end_s,
-                 fillers: Sequence[str] = (), dither: bool = True):
+                 fillers: Sequence[str] = (), dither: bool = True, vad: "str | SilenceDetector" = "webrtc"):
         """`model` is a loaded ``vosk.Model`` (see :func:`load_model`); share it between recognizers.
 
         `end_silence_s` > 0: end the utterance ourselves once the VAD has heard this much
@@ -100,7 +100,7 @@ class VoskRecognizer:
         self.missing: list[str] = []
         self._phrase_words: set[str] = set()
         self._rec = None
-        self._vad = TrailingSilence(sample_rate)
+        self._vad = make_vad(vad, sample_rate) if isinstance(vad, str) else vad  # "silero" | "webrtc" | a detector
         self.set_commands(phrases)
 
     def set_commands(self, phrases: Sequence[str]) -> None:

@@ -186,6 +186,9 @@ class SetupCheck:
         report = CheckReport()
         played = self.say(self.said["speaker"])
         report.output_ok = bool(played and self.audio_out and getattr(self.speaker, "available", True))
+        if report.output_ok:  # which echo canceller, and how much it removes (spoken)
+            from voicecoach.listen.echo_check import measure_echo
+            self.echo = measure_echo(self.settings, self.speaker, self.say, self.progress)
         self.say(self.said["quiet"])
         try:
             microphone = self.open_microphone()

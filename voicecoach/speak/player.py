@@ -123,6 +123,7 @@ class Player:
         self._stream = None
         self._callbacks = 0
         self.ready = threading.Event()  # set once the device really pulls audio (see wait_ready)
+        self.tap: Callable[[np.ndarray, float, int], None] | None = None  # (block, DAC time, rate): the echo canceller's reference
         self._notifier = threading.Thread(target=self._deliver, name="voicecoach-player-notes", daemon=True)
         self._notifier.start()
         self.open()
@@ -181,7 +182,7 @@ class Player:
 
     # ---- the audio thread ----
 
-    def _callback(self, outdata, frames, time_info, status) -> None:  # noqa: ARG002
+    def _callback(self, outdata, frames, time_info, status) -> None:
         out = outdata[:, 0]
         out.fill(0.0)
         now = time.perf_counter()
@@ -227,6 +228,8 @@ class Player:
                 clip.position += part.size
             self._overlays = [o for o in self._overlays if o.position < o.samples.size]
             np.clip(out, -1.0, 1.0, out=out)
+        if self.tap is not None:
+            self.tap(out, getattr(time_info, "outputBufferDacTime", 0.0) or getattr(self._stream, "time", 0.0), self.samplerate)
 
     def _finished(self) -> None:
         if not self._closing:
