@@ -29,7 +29,8 @@ from voicecoach.settings import ListenSettings
 PIPELINES = ("ours", "previous", "naive")
 # The listening defaults as they were before this bench (issue 5's tuning, measured per file).
 PREVIOUS = ListenSettings(barge_in="half", stable_partial_s=0.09, min_confidence=0.6, strict_confidence=0.8,
-                          barge_in_confidence=0.75, speech_tail_s=0.4, end_silence_s=0.15, utterance_end_s=0.45)
+                          barge_in_confidence=0.75, speech_tail_s=0.4, end_silence_s=0.15, utterance_end_s=0.45,
+                          echo_cancel="off", vad="webrtc", noise_suppression="off")
 DRILLS = ("wall_hinge", "dowel_hinge", "band_good_morning", "bodyweight_rdl", "weighted_rdl", "kettlebell_swing",
           "glute_bridge")
 GRACE_S = 60.0  # a cell this long past its budget is stopped (one session took too long)
@@ -92,11 +93,11 @@ def make_listener(engine: Engine, pipeline: str, room: str, model=None, ours: Li
     if engine.kind == "vosk":
         from voicecoach.listen.vosk_engine import VoskRecognizer
 
-        recognizer = VoskRecognizer(model, phrases, end_silence_s=settings.utterance_end_s, dither=not raw)
+        recognizer = VoskRecognizer(model, phrases, end_silence_s=settings.utterance_end_s, dither=not raw, vad=settings.vad)
     else:
         from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 
-        recognizer = PocketSphinxRecognizer(phrases, dither=not raw)
+        recognizer = PocketSphinxRecognizer(phrases, dither=not raw, vad=settings.vad)
     listener = Listener(recognizer, vocabulary, settings, lambda event: None)
     if pipeline == "naive":
         listener.decider = NaiveDecider(vocabulary)
@@ -178,42 +179,24 @@ def _worker(cell: Cell, out) -> None:
 
 def run_cells(cells: list[Cell], workers: int = 2, progress=print) -> dict[tuple[str, str], dict]:
     """Run every cell (``workers`` at a time); returns {(engine, room): {"logs": {pipeline: [...]}, ...}}."""
-    import multiprocessing
-    import queue as queues
+    from voicecoach.bench.workers import Job, run_jobs
 
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
     results = {(c.engine.name, c.room): {"logs": {p: [] for p in PIPELINES}, "errors": [], "planned": c.sessions}
                for c in cells}
-    pending = list(cells)
-    running: dict[tuple[str, str], tuple[object, float]] = {}
-    while pending or running:
-        while pending and len(running) < workers:
-            cell = pending.pop(0)
-            proc = context.Process(target=_worker, args=(cell, out), daemon=True)
-            proc.start()
-            running[(cell.engine.name, cell.room)] = (proc, time.perf_counter() + cell.budget_s + GRACE_S)
-        try:
-            kind, key, payload = out.get(timeout=1.0)
-        except queues.Empty:
-            kind = None
+
+    def handle(kind: str, key, payload) -> None:
         if kind == "session":
             pipeline, log = payload
             results[key]["logs"][pipeline].append(log)
         elif kind in ("error", "session_error"):
             results[key]["errors"].append(payload)
-        if kind in ("done", "error") and key in running:
-            proc, _ = running.pop(key)
-            proc.join(timeout=10)
-            _report(key, results[key], progress)
-        for key, (proc, hard_stop) in list(running.items()):
-            crashed = not proc.is_alive() and proc.exitcode not in (0, None)
-            if time.perf_counter() > hard_stop or crashed:
-                proc.terminate()
-                proc.join(timeout=10)
-                running.pop(key)
-                results[key]["errors"].append(f"worker died (exit {proc.exitcode})" if crashed else "stopped: past the time budget")
-                _report(key, results[key], progress)
+
+    def finished(key, reason: str) -> None:
+        if reason:
+            results[key]["errors"].append(reason)
+        _report(key, results[key], progress)
+
+    run_jobs([Job((c.engine.name, c.room), _worker, (c,), c.budget_s) for c in cells], workers, handle, finished, GRACE_S)
     return results
 
 

@@ -56,16 +56,7 @@ def run(options: Options, settings: Settings = Settings(), say: Callable[[str], 
         report.messages.append(f"real speech: {real} not found; real-speech rows skipped")
         say(f"note: real-speech folder {real} not found; its rows are skipped")
         real = None
-    say(f"corpus: profile {options.profile}, seed {options.seed}")
-    t0 = time.perf_counter()
-    folder = build_corpus(options.profile, options.seed, options.corpus, real, progress=lambda m: say("  " + m))
-    header, items = load_manifest(folder)
-    counts = Counter(i.category for i in items)
-    minutes = {c: sum(i.duration for i in items if i.category == c) / 60 for c in counts}
-    report.corpus = {"folder": str(folder), "profile": header["profile"], "seed": header["seed"], "items": dict(counts),
-                     "minutes": {c: round(m, 1) for c, m in minutes.items()}, "build_s": round(time.perf_counter() - t0, 1),
-                     "summary": ", ".join(f"{counts[c]} {c} ({minutes[c]:.1f} min)" for c in sorted(counts))}
-    say(f"  {report.corpus['summary']} in {folder} ({report.corpus['build_s']} s)")
+    folder, items = _corpus(options, real, report, say) if options.recognition or options.stream_items else (None, [])
     if options.recognition:
         _recognition(options, settings, folder, items, report, say)
     if options.hearing:
@@ -78,6 +69,21 @@ def run(options: Options, settings: Settings = Settings(), say: Callable[[str], 
         _session(report, say)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _corpus(options: Options, real: Path | None, report: Report, say) -> tuple[Path, list]:
+    """Build (or find) the test-audio corpus; the whole sessions do not need it."""
+    say(f"corpus: profile {options.profile}, seed {options.seed}")
+    t0 = time.perf_counter()
+    folder = build_corpus(options.profile, options.seed, options.corpus, real, progress=lambda m: say("  " + m))
+    header, items = load_manifest(folder)
+    counts = Counter(i.category for i in items)
+    minutes = {c: sum(i.duration for i in items if i.category == c) / 60 for c in counts}
+    report.corpus = {"folder": str(folder), "profile": header["profile"], "seed": header["seed"], "items": dict(counts),
+                     "minutes": {c: round(m, 1) for c, m in minutes.items()}, "build_s": round(time.perf_counter() - t0, 1),
+                     "summary": ", ".join(f"{counts[c]} {c} ({minutes[c]:.1f} min)" for c in sorted(counts))}
+    say(f"  {report.corpus['summary']} in {folder} ({report.corpus['build_s']} s)")
+    return folder, items
 
 
 def _recognition(options: Options, settings: Settings, folder: Path, items, report: Report, say) -> None:
