@@ -91,7 +91,7 @@ class TextSpeaker:
     def earcon(self, name: str) -> None:
         """Text mode has no tones."""
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Nothing to prepare in text mode."""
         return []
 
@@ -122,16 +122,8 @@ class AudioSpeaker:
         self.clock = clock
         self.echo = echo
         self.text_out = text_out
-        self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
-        try:
-            if player_factory is None:
-                device = choose_device(voice.output_device, "output").index
-                player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
-            self.player = player_factory(self._on_note)
-        except BaseException:
-            self.renderer.close()
-            raise
         self.available = True
+        self._closed = False
         self._last_retry = -1e9
         self._ids = itertools.count(1)
         self._generation = 0
@@ -140,6 +132,17 @@ class AudioSpeaker:
         self._clips: OrderedDict[Path, np.ndarray] = OrderedDict()
         self._earcons: dict[str, np.ndarray] = {}
         self._dispatch: queue.SimpleQueue = queue.SimpleQueue()
+        # The output stream first: a fresh stream takes a while to start pulling (through
+        # PulseAudio about 1.5 s), and the voice engine starts meanwhile.
+        if player_factory is None:
+            device = choose_device(voice.output_device, "output").index
+            player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
+        self.player = player_factory(self._on_note)
+        try:
+            self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
+        except BaseException:
+            self.player.close()
+            raise
         self._dispatcher = threading.Thread(target=self._run_dispatch, name="voicecoach-speaker", daemon=True)
         self._dispatcher.start()
 
@@ -167,12 +170,20 @@ class AudioSpeaker:
             self._earcons[name] = make_earcon(name, self.player.samplerate, self.voice.volume)
         self.player.overlay(self._earcons[name])
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Render every line not yet cached, with a progress bar (stderr) if it takes a moment.
-        Returns once the output device is running too, so the first line starts at once."""
+        Returns once the output device is running too, so the first line starts at once.
+
+        With `background`, returns (an empty list) as soon as the device runs and renders the lines
+        on a helper thread one at a time, so a line said meanwhile waits for one render at most:
+        the session starts speaking without waiting for lines it will say minutes later."""
+        unique = list(dict.fromkeys(line for line in lines if line.strip()))
+        if background:
+            threading.Thread(target=self._render_each, args=(unique,), name="voicecoach-prerender", daemon=True).start()
+            self.player.wait_ready()
+            return []
         from tqdm import tqdm
 
-        unique = list(dict.fromkeys(line for line in lines if line.strip()))
         futures = [self.renderer.submit(line) for line in unique]
         done = []
         with tqdm(total=len(futures), desc="Preparing the voice", unit="line", delay=0.5, file=sys.stderr, disable=not progress, leave=False) as bar:
@@ -184,6 +195,7 @@ class AudioSpeaker:
 
     def close(self) -> None:
         """Stop speaking and release the device and the TTS thread."""
+        self._closed = True
         self.stop()
         self._dispatch.put(None)
         self._dispatcher.join(timeout=5.0)
@@ -191,6 +203,16 @@ class AudioSpeaker:
         self.renderer.close()
 
     # ---- inside ----
+
+    def _render_each(self, lines: list[str]) -> None:
+        """Fill the cache one line at a time (the prerender thread); stops when the speaker closes."""
+        for line in lines:
+            if self._closed:
+                return
+            try:
+                self.renderer.render(line)
+            except Exception as error:  # noqa: BLE001 - said later, the line is rendered (or printed) then
+                log.debug("could not prerender %r: %s", line, error)
 
     def clip(self, rendered: Rendered) -> np.ndarray:
         """The line's samples, trimmed and at the player's rate (kept in memory)."""
