@@ -59,7 +59,11 @@ class Server:
         self._told_no_microphone = False
 
     def say(self, text: str) -> bool:
-        return say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
+        """Say a line and wait for its end; then let the output stream rest until the next line
+        (an idle output stream is most of what idling costs). Only lines outside sessions come here."""
+        done = say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
+        getattr(self.speaker, "pause_output", lambda: None)()
+        return done
 
     def serve(self, sessions: int | None = None) -> int:
         """Say the ready line, then idle/session/idle... until `sessions` ran or :meth:`stop`."""
@@ -70,6 +74,8 @@ class Server:
             if heard is None:
                 break
             self.wakes.append(heard)
+            # the output stream restarts while the session loads its recognizer
+            getattr(self.speaker, "resume_output", lambda: None)()
             # The session loads its own recognizer: let this one (and its model) go meanwhile, so
             # a Pi does not hold two models in memory at once.
             self.recognizer = None

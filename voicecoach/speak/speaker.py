@@ -91,6 +91,12 @@ class TextSpeaker:
     def earcon(self, name: str) -> None:
         """Text mode has no tones."""
 
+    def pause_output(self) -> None:
+        """No device to pause."""
+
+    def resume_output(self) -> None:
+        """No device to resume."""
+
     def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Nothing to prepare in text mode."""
         return []
@@ -169,6 +175,21 @@ class AudioSpeaker:
         if name not in self._earcons:
             self._earcons[name] = make_earcon(name, self.player.samplerate, self.voice.volume)
         self.player.overlay(self._earcons[name])
+
+    def pause_output(self) -> None:
+        """Stop the output stream while nothing will be said for a while (see :meth:`Player.pause`)."""
+        pause = getattr(self.player, "pause", None)
+        if pause and self.available:
+            pause()
+
+    def resume_output(self) -> None:
+        """Restart the output stream now, so it is running by the time the next line comes."""
+        resume = getattr(self.player, "resume", None)
+        if resume and self.available:
+            try:
+                resume()
+            except Exception as error:  # noqa: BLE001 - the next line finds out and prints instead
+                log.warning("could not restart the audio output: %s", error)
 
     def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Render every line not yet cached, with a progress bar (stderr) if it takes a moment.
