@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             play("stop")
             got = wait_for("session ended", "unsure", until=min(deadline, time.monotonic() + 8))
             if got is not None and "unsure" in got:  # heard with borderline confidence: the coach asks
-                wait_for("session ended", until=min(deadline, time.monotonic() + 2.5))  # while it asks
+                wait_for("session ended", until=min(deadline, time.monotonic() + 4))  # while it asks
                 play("yes")
                 got = wait_for("session ended", until=min(deadline, time.monotonic() + 8))
             ended = got if got is not None and "session ended" in got else None

@@ -222,7 +222,7 @@ grep -q "voicecoach_ec_source is there" "$root/tmp/pipewire.out" || failed+=("ec
 
 stage "voicecoach devices and voicecoach check --json on PipeWire"
 in_root bash "$app/src/scripts/with-pipewire-audio.sh" sh -c 'cd /tmp && voicecoach devices && voicecoach check --json --engine pocketsphinx' \
-    >"$root/tmp/pipewire-devices.out" 2>&1
+    >"$root/tmp/pipewire-devices.out" 2>&1 || true  # check exits 1 here: nobody says "next"
 grep -v "dbus-daemon" "$root/tmp/pipewire-devices.out" | tail -n 8
 grep -q "default" "$root/tmp/pipewire-devices.out" || failed+=("voicecoach devices on PipeWire")
 grep -q '"output_ok": true' "$root/tmp/pipewire-devices.out" || failed+=("voicecoach check --json on PipeWire")

@@ -28,16 +28,18 @@ inner() {
     pipewire-pulse >"$XDG_RUNTIME_DIR/pipewire-pulse.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-    # WirePlumber may still be starting: "Not supported" until it is
-    local made=0
-    for _ in $(seq 50); do
-        if pactl load-module module-null-sink sink_name=bench_speaker sink_properties=device.description=bench_speaker >/dev/null 2>&1; then
-            made=1; break
+    # WirePlumber may still be starting (slow under emulation): "Not supported" until it is
+    local made=0 ready=0
+    for _ in $(seq 150); do
+        if (( !made )) && pactl load-module module-null-sink sink_name=bench_speaker sink_properties=device.description=bench_speaker >/dev/null 2>&1; then
+            made=1
+        fi
+        if (( made )) && pactl set-default-sink bench_speaker >/dev/null 2>&1; then
+            ready=1; break
         fi
         sleep 0.2
     done
-    (( made )) && pactl set-default-sink bench_speaker \
-        || { echo "with-pipewire-audio: could not start PipeWire:" >&2; tail -n 5 "$XDG_RUNTIME_DIR"/*.log >&2; kill "${pids[@]}"; return 2; }
+    (( ready )) || { echo "with-pipewire-audio: could not start PipeWire:" >&2; tail -n 5 "$XDG_RUNTIME_DIR"/*.log >&2; kill "${pids[@]}"; return 2; }
     "$@"; local rc=$?
     kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
     return $rc
