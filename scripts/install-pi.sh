@@ -152,6 +152,7 @@ if (( uninstall )); then
 
     step "Kept: config in $config_home/voicecoach, speech models in $data_home/voicecoach, the Debian packages, and lingering"
     note "undo lingering with: sudo loginctl disable-linger $user"
+    note "the sound set-up stays too: delete the files marked install-pi.sh in ~/.config/pipewire, ~/.config/wireplumber and ~/.asoundrc"
     echo
     echo "install-pi: voicecoach is uninstalled"
     exit 0
