@@ -130,6 +130,7 @@ class AudioSpeaker:
         self.text_out = text_out
         self.available = True
         self._closed = False
+        self._said = threading.Event()  # the first line was said (the prerender thread yields until then)
         self._last_retry = -1e9
         self._ids = itertools.count(1)
         self._generation = 0
@@ -157,6 +158,7 @@ class AudioSpeaker:
     def say(self, text: str, kind: str = "info") -> int:
         """Queue a line; returns its utterance id at once."""
         utterance = next(self._ids)
+        self._said.set()
         if self.echo is not None:
             print(TEXT_PREFIX + text, file=self.echo, flush=True)
         self._dispatch.put((utterance, text, self.renderer.submit(text), self._generation))
@@ -226,8 +228,11 @@ class AudioSpeaker:
     # ---- inside ----
 
     def _render_each(self, lines: list[str]) -> None:
-        """Fill the cache one line at a time (the prerender thread); stops when the speaker closes."""
+        """Fill the cache one line at a time (the prerender thread); stops when the speaker closes.
+        Between the device's start and the first line said it waits, so as not to slow that down."""
         for line in lines:
+            if self.player.ready.is_set() and not self._said.is_set():
+                self._said.wait(2.0)
             if self._closed:
                 return
             try:
