@@ -112,7 +112,8 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
             plan = dataclasses.replace(plan, announcements=(warning, *plan.announcements))
         prerender = getattr(speaker, "prerender", None)
         if prerender:
-            prerender(fixed_lines(library, plan), progress=sys.stderr.isatty())
+            # in the background: the first line is said while the rest are rendered
+            prerender(fixed_lines(library, plan), progress=False, background=True)
         coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
                       progress_line=lambda: progress_summary(library, recorder.store))
         return Session(coach, speaker, events, clock, recorder=recorder, listener=listener).run()

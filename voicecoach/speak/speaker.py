@@ -97,7 +97,13 @@ class TextSpeaker:
         """Text has no volume; kept so "louder" works the same with either speaker."""
         self.gain = gain
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def pause_output(self) -> None:
+        """No device to pause."""
+
+    def resume_output(self) -> None:
+        """No device to resume."""
+
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Nothing to prepare in text mode."""
         return []
 
@@ -128,17 +134,10 @@ class AudioSpeaker:
         self.clock = clock
         self.echo = echo
         self.text_out = text_out
-        self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
-        try:
-            if player_factory is None:
-                device = choose_device(voice.output_device, "output").index
-                player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
-            self.player = player_factory(self._on_note)
-        except BaseException:
-            self.renderer.close()
-            raise
         self.available = True
         self.gain = 1.0  # "louder" / "quieter": a multiplier on the rendered speech
+        self._closed = False
+        self._said = threading.Event()  # the first line was said (the prerender thread yields until then)
         self._last_retry = -1e9
         self._ids = itertools.count(1)
         self._generation = 0
@@ -147,6 +146,17 @@ class AudioSpeaker:
         self._clips: OrderedDict[Path, np.ndarray] = OrderedDict()
         self._earcons: dict[str, np.ndarray] = {}
         self._dispatch: queue.SimpleQueue = queue.SimpleQueue()
+        # The output stream first: a fresh stream takes a while to start pulling (through
+        # PulseAudio about 1.5 s), and the voice engine starts meanwhile.
+        if player_factory is None:
+            device = choose_device(voice.output_device, "output").index
+            player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
+        self.player = player_factory(self._on_note)
+        try:
+            self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
+        except BaseException:
+            self.player.close()
+            raise
         self._dispatcher = threading.Thread(target=self._run_dispatch, name="voicecoach-speaker", daemon=True)
         self._dispatcher.start()
 
@@ -155,6 +165,7 @@ class AudioSpeaker:
     def say(self, text: str, kind: str = "info") -> int:
         """Queue a line; returns its utterance id at once."""
         utterance = next(self._ids)
+        self._said.set()
         if self.echo is not None:
             print(TEXT_PREFIX + text, file=self.echo, flush=True)
         self._dispatch.put((utterance, text, self.renderer.submit(text), self._generation))
@@ -178,12 +189,35 @@ class AudioSpeaker:
             self._earcons[name] = make_earcon(name, self.player.samplerate, self.voice.volume)
         self.player.overlay(self._earcons[name])
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def pause_output(self) -> None:
+        """Stop the output stream while nothing will be said for a while (see :meth:`Player.pause`)."""
+        pause = getattr(self.player, "pause", None)
+        if pause and self.available:
+            pause()
+
+    def resume_output(self) -> None:
+        """Restart the output stream now, so it is running by the time the next line comes."""
+        resume = getattr(self.player, "resume", None)
+        if resume and self.available:
+            try:
+                resume()
+            except Exception as error:  # noqa: BLE001 - the next line finds out and prints instead
+                log.warning("could not restart the audio output: %s", error)
+
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Render every line not yet cached, with a progress bar (stderr) if it takes a moment.
-        Returns once the output device is running too, so the first line starts at once."""
+        Returns once the output device is running too, so the first line starts at once.
+
+        With `background`, returns (an empty list) as soon as the device runs and renders the lines
+        on a helper thread one at a time, so a line said meanwhile waits for one render at most:
+        the session starts speaking without waiting for lines it will say minutes later."""
+        unique = list(dict.fromkeys(line for line in lines if line.strip()))
+        if background:
+            threading.Thread(target=self._render_each, args=(unique,), name="voicecoach-prerender", daemon=True).start()
+            self.player.wait_ready()
+            return []
         from tqdm import tqdm
 
-        unique = list(dict.fromkeys(line for line in lines if line.strip()))
         futures = [self.renderer.submit(line) for line in unique]
         done = []
         with tqdm(total=len(futures), desc="Preparing the voice", unit="line", delay=0.5, file=sys.stderr, disable=not progress, leave=False) as bar:
@@ -198,6 +232,7 @@ class AudioSpeaker:
 
     def close(self) -> None:
         """Stop speaking and release the device and the TTS thread."""
+        self._closed = True
         self.stop()
         self._dispatch.put(None)
         self._dispatcher.join(timeout=5.0)
@@ -205,6 +240,19 @@ class AudioSpeaker:
         self.renderer.close()
 
     # ---- inside ----
+
+    def _render_each(self, lines: list[str]) -> None:
+        """Fill the cache one line at a time (the prerender thread); stops when the speaker closes.
+        Between the device's start and the first line said it waits, so as not to slow that down."""
+        for line in lines:
+            if self.player.ready.is_set() and not self._said.is_set():
+                self._said.wait(2.0)
+            if self._closed:
+                return
+            try:
+                self.renderer.render(line)
+            except Exception as error:  # noqa: BLE001 - said later, the line is rendered (or printed) then
+                log.debug("could not prerender %r: %s", line, error)
 
     def clip(self, rendered: Rendered) -> np.ndarray:
         """The line's samples, trimmed and at the player's rate (kept in memory)."""
