@@ -74,7 +74,7 @@ class ListenSettings:
     speech_tail_s: float = 0.4  # after the coach stops talking, still half-duplex this long
     end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
     utterance_end_s: float = 0.45  # Vosk: end the utterance after this much non-speech (s); 0 = Vosk's own (~0.8 s)
-    echo_cancel: Literal["auto", "webrtc", "system", "off"] = "auto"  # auto: the sound server's canceller if loaded, else ours (WebRTC AEC3)
+    echo_cancel: Literal["auto", "webrtc", "system", "off"] = "off"  # webrtc: ours (AEC3); system: the sound server's; auto: system if loaded, else ours. Off by default: see docs/listening.md
     vad: Literal["silero", "webrtc"] = "silero"  # voice activity for the end-of-word wait: Silero, or PocketSphinx's WebRTC-style one
     noise_suppression: Literal["off", "low", "moderate", "high", "very_high"] = "off"  # WebRTC NS: 6 / 12 / 18 / 21 dB of noise removed
 
