@@ -39,10 +39,10 @@ class Options:
     engines: tuple[str, ...] = ()  # only these engines ("" = all available)
     recognition: bool = True  # the per-file recognition passes
     hearing: bool = True  # whole simulated sessions in rooms (voicecoach.bench.hearing)
-    hearing_sessions: int = 20  # seeded sessions per engine and room kind through our pipeline
-    hearing_baseline_sessions: int = 6  # of those, how many also through the previous defaults and the naive way
+    hearing_sessions: int = 12  # seeded sessions per engine and room kind through our pipeline
+    hearing_baseline_sessions: int = 4  # of those, how many also through the previous defaults and the naive way
     hearing_length_s: float = 90.0  # the simulated person says "stop" after this much audio
-    hearing_budget_s: float = 240.0  # wall seconds per engine and room kind
+    hearing_budget_s: float = 180.0  # wall seconds per engine and room kind
     rooms: tuple[str, ...] = ()  # only these room kinds ("" = all)
     stream_items: int = 80  # command items in the continuous-stream pass per engine (0 = skip it)
 
@@ -221,5 +221,5 @@ def budget_for(profile: str) -> tuple[float, float]:
 
 
 # profile -> (sessions, baseline sessions, session length s, wall budget per engine x room s, stream items)
-HEARING = {"full": (20, 6, 90.0, 240.0, 80), "quick": (4, 2, 75.0, 90.0, 30), "tiny": (1, 1, 40.0, 60.0, 6)}
+HEARING = {"full": (12, 4, 90.0, 180.0, 80), "quick": (4, 2, 75.0, 90.0, 30), "tiny": (1, 1, 40.0, 60.0, 6)}
 
