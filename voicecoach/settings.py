@@ -74,7 +74,7 @@ class ListenSettings:
     end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
     utterance_end_s: float = 0.45  # Vosk: end the utterance after this much non-speech (s); 0 = Vosk's own (~0.8 s)
     echo_cancel: Literal["auto", "webrtc", "system", "off"] = "auto"  # auto: the sound server's canceller if loaded, else ours (WebRTC AEC3)
-    vad: Literal["silero", "webrtc"] = "silero"  # voice activity for the end-of-word wait: Silero, or PocketSphinx's WebRTC-style one
+    vad: Literal["silero", "webrtc"] = "webrtc"  # voice activity for the end-of-word wait: PocketSphinx's WebRTC-style one, or Silero
     noise_suppression: Literal["off", "low", "moderate", "high", "very_high"] = "off"  # WebRTC NS: 6 / 12 / 18 / 21 dB of noise removed
 
 
