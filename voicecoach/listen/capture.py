@@ -219,7 +219,9 @@ class MicrophoneCapture:
         the player's blocks come in bursts; a chunk waits for its reference (at most
         ``HOLD_S``), because a hole in the reference is an echo that cannot be cancelled."""
         if self.front_end is None or self.reference is None:
-            return [self._clean(chunk, recorded_at)] if chunk else []
+            waiting = [c for c, _ in self._pending]  # (a front end dropped after a failure)
+            self._pending.clear()
+            return waiting + ([self._clean(chunk, recorded_at)] if chunk else [])
         if chunk:
             self._pending.append((chunk, recorded_at))
         out = []

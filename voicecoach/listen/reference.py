@@ -28,6 +28,7 @@ REANCHOR_S = 0.1  # a block (or a pull) this far from where the previous one end
 # and overlaps in the reference; AEC3 itself follows a steady delay)
 INBOX_BLOCKS = 2048  # blocks kept until pulled (256-frame blocks at 22.05 kHz: 24 s)
 PULL_REANCHOR_S = 1.0  # the microphone's blocks are counted, not stamped, unless its stamp is off by this much
+STOPPED_S = 0.25  # no block from the player for this long: it has stopped (closed, device lost)
 WAIT_S = 0.05  # how long a pull waits for the player to hand over the end of the span asked for
 
 
@@ -50,6 +51,7 @@ class ReferenceTap:
         self.offset_s = 0.0  # added to every pull's time (see ``align``): stamps that run early or late
         self.short_pulls = 0  # pulls that gave up waiting for the player (the rest is silence)
         self._arrived = threading.Event()
+        self._last_push = 0.0  # monotonic time of the last push
 
     # ---- the audio thread -------------------------------------------------------------------
 
@@ -58,6 +60,7 @@ class ReferenceTap:
         their first sample plays (stream clock, seconds)."""
         self._inbox.append((dac_time, np.array(block, np.float32), samplerate))
         self.pushed += 1
+        self._last_push = time.monotonic()
         self._arrived.set()
 
     # ---- the listening thread -------------------------------------------------------------
@@ -99,9 +102,11 @@ class ReferenceTap:
 
     def ready(self, adc_time: float, count: int) -> bool:
         """Has the player handed over everything a pull of this span would return? (True when
-        nothing was ever played: there is nothing to wait for.)"""
+        nothing was ever played, or the player has stopped: there is nothing to wait for.)"""
         self._drain()
-        return self._t0 is None or self._start(adc_time) + count <= self._write
+        if self._t0 is None or time.monotonic() - self._last_push > STOPPED_S:
+            return True
+        return self._start(adc_time) + count <= self._write
 
     def pull(self, adc_time: float, count: int, wait_s: float = WAIT_S) -> bytes | None:
         """`count` samples of what was playing from `adc_time` on (16-bit, at `rate`); None if
