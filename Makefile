@@ -28,9 +28,10 @@ test: debs-test $(VENV)/.stamp-test
 bench: debs-test $(VENV)/.stamp-test
 	scripts/with-virtual-audio.sh $(BIN)/python -m voicecoach.bench $(ARGS)
 
-# The arm64 proof: unit tests, simulate and listen --wav in an emulated arm64 Debian root. Slow
+# The arm64 proof: unit tests, simulate, listen --wav (Vosk traced beside this machine's, hence the
+# venv), PipeWire and a whole serve session in an emulated arm64 Debian root. Slow
 # (about 20 minutes the first time, 8 after), so on demand only, not in CI. See docs/raspberry-pi.md.
-test-arm64:
+test-arm64: $(VENV)/.stamp-test
 	scripts/test-arm64.sh
 
 debs-run:

@@ -8,6 +8,11 @@
 #                                             keeps your history, config and speech models
 #   scripts/install-pi.sh --uninstall --purge-history   ... and delete the history too
 #
+# Sound (scripts/pi-sound.sh): --sound auto (default: leave a machine with a sound server as it is,
+# give Raspberry Pi OS Lite PipeWire), --sound pipewire, or --sound alsa (dmix/dsnoop, no server);
+# --speaker NAME / --microphone NAME pick devices by a piece of their name; --echo-cancel adds
+# PipeWire's echo canceller.
+#
 # Run it as the person who trains (e.g. `pi`), not as root: the service runs as that user so it
 # gets their sound server. It asks for sudo only for Debian packages, the audio group and lingering.
 #
@@ -19,13 +24,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(dirname "$here")
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     echo
     echo "Options: --dry-run  --uninstall  --purge-history  --source PATH|SPEC (default: this checkout)"
-    echo "         --no-model (skip the speech model download)  -h|--help"
+    echo "         --no-model (skip the speech model download)"
+    echo "         --sound auto|pipewire|alsa  --speaker NAME  --microphone NAME  --echo-cancel  -h|--help"
 }
 
 dry_run=0 uninstall=0 purge_history=0 want_model=1 source=$checkout
+sound=auto speaker="" microphone="" echo_cancel=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --dry-run) dry_run=1 ;;
@@ -34,6 +41,14 @@ while [[ $# -gt 0 ]]; do
         --no-model) want_model=0 ;;
         --source) [[ $# -ge 2 ]] || { echo "install-pi: --source needs a path or a package spec" >&2; exit 2; }
                   source=$2; shift ;;
+        --sound) [[ $# -ge 2 && $2 =~ ^(auto|pipewire|alsa)$ ]] \
+                     || { echo "install-pi: --sound takes auto, pipewire or alsa" >&2; exit 2; }
+                 sound=$2; shift ;;
+        --speaker|--microphone)
+                 [[ $# -ge 2 && -n $2 ]] || { echo "install-pi: $1 needs a piece of the device's name" >&2; exit 2; }
+                 if [[ $1 == --speaker ]]; then speaker=$2; else microphone=$2; fi
+                 shift ;;
+        --echo-cancel) echo_cancel=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install-pi: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -41,6 +56,10 @@ while [[ $# -gt 0 ]]; do
 done
 if (( purge_history && !uninstall )); then
     echo "install-pi: --purge-history only goes with --uninstall" >&2
+    exit 2
+fi
+if (( echo_cancel )) && [[ $sound == alsa ]]; then
+    echo "install-pi: --echo-cancel needs PipeWire (--sound pipewire or auto); plain ALSA has no echo canceller" >&2
     exit 2
 fi
 
@@ -79,6 +98,9 @@ run() {
     (( dry_run )) || "$@"
 }
 note() { printf '    %s\n' "$*"; }
+
+# shellcheck source=pi-sound.sh
+source "$here/pi-sound.sh"
 
 # Copy a unit file, pointing its ExecStart at this venv (systemd wants % doubled).
 install_unit_file() {
@@ -130,6 +152,7 @@ if (( uninstall )); then
 
     step "Kept: config in $config_home/voicecoach, speech models in $data_home/voicecoach, the Debian packages, and lingering"
     note "undo lingering with: sudo loginctl disable-linger $user"
+    note "the sound set-up stays too: delete the files marked install-pi.sh in ~/.config/pipewire, ~/.config/wireplumber and ~/.asoundrc"
     echo
     echo "install-pi: voicecoach is uninstalled"
     exit 0
@@ -148,6 +171,14 @@ else
     run sudo usermod -a -G audio "$user"
     note "takes effect at the next boot or login"
 fi
+
+sound_mode=$(resolve_sound_mode)
+case $sound_mode in
+    keep) step "Sound server: keep the one installed (PipeWire or PulseAudio)" ;;
+    pipewire) step "Sound server: PipeWire, pipewire-pulse and WirePlumber as user services$( (( echo_cancel )) && echo ", with echo cancelling")" ;;
+    alsa) step "Sound: plain ALSA, dmix + dsnoop in ~/.asoundrc (no sound server)" ;;
+esac
+setup_sound "$sound_mode"
 
 step "Python venv at $venv"
 if [[ -x $venv/bin/python ]]; then

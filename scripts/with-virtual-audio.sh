@@ -16,7 +16,9 @@ if ! "${daemon_env[@]}" pulseaudio --daemonize=yes --exit-idle-time=-1 --system=
     "$@"; rc=$?
     rm -rf "$runtime"; exit $rc
 fi
+# stop the server however the command ends (also on Ctrl-C or a kill of this script)
+cleanup() { "${daemon_env[@]}" pulseaudio --kill 2>/dev/null || true; rm -rf "$runtime"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 PULSE_SERVER="unix:$runtime/native" "$@"; rc=$?
-"${daemon_env[@]}" pulseaudio --kill 2>/dev/null || true
-rm -rf "$runtime"
 exit $rc

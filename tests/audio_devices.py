@@ -6,7 +6,8 @@ Fixture API (kept stable; other areas' tests use it):
     A running PulseAudio server. If ``$PULSE_SERVER`` already points at a live server it is used
     (and never stopped); otherwise a private daemon is started in a fresh runtime dir and stopped
     at the end of the session. ``os.environ["PULSE_SERVER"]`` is set for the session, and
-    PortAudio (sounddevice) is re-initialised so it sees the ``pulse`` ALSA device. Value: a
+    PortAudio (sounddevice) is re-initialised so it sees the ``pulse`` ALSA device. A watchdog
+    process stops our daemon whenever pytest ends, also on a failure, Ctrl-C or kill -9. Value: a
     :class:`PulseServer` with ``.address`` (``unix:/...``) and ``.pactl(*args) -> str``.
 
 ``virtual_speaker`` (function)
@@ -58,10 +59,24 @@ class PulseServer:
     daemon_env: dict | None = None  # environment of the daemon we started; None: not ours, never stopped
     runtime_dir: Path | None = None
 
+    watchdog: subprocess.Popen | None = None
+
     def stop_daemon(self) -> None:
         """Stop the daemon we started (``pulseaudio --kill`` reads its pid file in our runtime dir)."""
         if self.daemon_env is not None:
             subprocess.run(["pulseaudio", "--kill"], env=self.daemon_env, capture_output=True, timeout=10)
+        if self.watchdog is not None:  # its job is done; let it exit
+            self.watchdog.stdin.close()
+            self.watchdog.wait(timeout=15)
+            self.watchdog = None
+
+    @property
+    def daemon_pid(self) -> int | None:
+        """The pid of the daemon we started (from its pid file), if any."""
+        try:
+            return int((self.runtime_dir / "pulse" / "pid").read_text().split()[0])
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
 
     def pactl(self, *args: str) -> str:
         """Run pactl against this server; returns its stdout."""
@@ -131,7 +146,21 @@ def start_private_server() -> PulseServer:
     address = f"unix:{socket}"
     if started.returncode != 0 or not _server_alive(address):
         raise RuntimeError(f"pulseaudio did not start: {started.stderr.strip()} (log: {runtime / 'pulseaudio.log'})")
-    return PulseServer(address, env, runtime)
+    server = PulseServer(address, env, runtime)
+    server.watchdog = start_watchdog(env)
+    return server
+
+
+# The watchdog waits for its standard input to close: that happens when the test process ends in
+# any way (teardown, a failure, Ctrl-C, kill -9), since only we hold the pipe's write end. Then it
+# stops the daemon. Its own session, so the Ctrl-C sent to pytest's process group does not reach it.
+WATCHDOG = "import subprocess, sys; sys.stdin.buffer.read(); subprocess.run(['pulseaudio', '--kill'], capture_output=True, timeout=10)"
+
+
+def start_watchdog(daemon_env: dict) -> subprocess.Popen:
+    """A process that stops the daemon as soon as this process is gone (see WATCHDOG)."""
+    return subprocess.Popen([sys.executable, "-c", WATCHDOG], stdin=subprocess.PIPE, env=daemon_env,
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _reinit_portaudio() -> None:

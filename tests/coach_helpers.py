@@ -8,7 +8,7 @@ from functools import cache
 from voicecoach.coach.coach import Coach
 from voicecoach.events import CommandHeard, Say, Tick
 from voicecoach.program.load import load_library
-from voicecoach.program.plan import single_drill_plan
+from voicecoach.program.plan import Plan, PlanItem, single_drill_plan
 from voicecoach.settings import CoachSettings
 
 
@@ -17,9 +17,15 @@ def library():
     return load_library(include_user=False)
 
 
-def make_coach(drill: str = "dowel_hinge", **settings) -> Coach:
+def make_coach(drill: str = "dowel_hinge", plan: Plan | None = None, **settings) -> Coach:
     lib = library()
-    return Coach(lib, single_drill_plan(lib, drill), replace(CoachSettings(), **settings))
+    return Coach(lib, plan or single_drill_plan(lib, drill), replace(CoachSettings(), **settings))
+
+
+def loaded_plan(drill: str = "weighted_rdl", **plan) -> Plan:
+    """A plan of one loaded drill without its primer set (as if the primer was passed)."""
+    lib = library()
+    return Plan((PlanItem(drill, lib[drill].sets.target),), **plan)
 
 
 def command(coach: Coach, name: str, text: str = "") -> list:
@@ -42,22 +48,37 @@ def run_until(coach: Coach, state: str, limit: int = 5000) -> list[tuple[float, 
     raise AssertionError(f"never reached {state}; stuck in {coach.state}")
 
 
+# States that need a particular plan to be reached.
+_PLANS = {
+    "pain_check": lambda drill: Plan(single_drill_plan(library(), drill).items, pain_check=True),
+    "goal": lambda drill: loaded_plan(ask_goal=True),
+    "weight": lambda drill: loaded_plan(),
+}
+
+
 def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
     """A fresh coach brought into `state` by a realistic path."""
-    coach = make_coach(drill)
+    coach = make_coach(drill, plan=_PLANS[state](drill) if state in _PLANS else None)
     if state == "idle":
         return coach
     coach.begin_session(0.0)
+    form_check = ["next", "@ready", "next", "@back_check", "no"]
     paths = {
         "welcome": [],
+        "pain_check": ["@pain_check"],
         "intro": ["next"],
+        "goal": ["next", "@goal"],
+        "weight": ["next", "@weight"],
         "ready": ["next", "@ready"],
         "set": ["next", "@ready", "next"],
-        "form_check": ["next", "@ready", "next", "@form_check"],
-        "rest": ["next", "@ready", "next", "@form_check", "yes"],
+        "back_check": ["next", "@ready", "next", "@back_check"],
+        "form_check": form_check,
+        "form_detail": [*form_check, "no"],
+        "rest": [*form_check, "yes"],
         "drill_done": ["next", "@ready", "skip"],
         "paused": ["next", "@ready", "next", "pause"],
         "safety": ["next", "@ready", "next", "pain"],
+        "offer": ["next", "@ready", "next", "pain", "yes"],
         "ended": ["stop"],
     }
     for step in paths[state]:
@@ -71,3 +92,41 @@ def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
 
 def says(actions) -> list[Say]:
     return [a for a in actions if isinstance(a, Say)]
+
+
+def converse(plan: Plan, steps, settings=None, recorder=None, lib=None, after: float = 0.5):
+    """Simulate `plan`, answering as a person would: each step is (trigger, phrase), and the phrase
+    is said `after` seconds after the first coach line (later than the previous reply) that
+    contains `trigger` (or for which `trigger(entry)` is true). Returns (transcript, script)."""
+    from voicecoach.coach.script import ScriptLine
+    from voicecoach.coach.simulate import simulate
+    from voicecoach.settings import Settings
+
+    lib = lib or library()
+    settings = settings or Settings()
+    script: list[ScriptLine] = []
+    for trigger, phrase in steps:
+        match = (lambda e: trigger in e.text) if isinstance(trigger, str) else trigger
+        transcript = simulate(lib, plan, settings, script)
+        users = [i for i, e in enumerate(transcript) if e.who == "user"]
+        start = users[-1] + 1 if users else 0  # after the previous reply was heard
+        hit = next((e for e in transcript[start:] if e.who == "coach" and match(e)), None)
+        assert hit is not None, f"the coach never said {trigger!r} after the reply {script[-1] if script else None}"
+        script.append(ScriptLine(hit.t + after, phrase))
+    return simulate(lib, plan, settings, script, recorder=recorder), script
+
+
+def coach_lines(transcript, after: str | None = None) -> list[str]:
+    """What the coach said, in order (only after the person first said `after`, when given)."""
+    start = 0 if after is None else next(i for i, e in enumerate(transcript) if e.who == "user" and e.text == after)
+    return [e.text for e in transcript[start:] if e.who == "coach"]
+
+
+class ListRecorder:
+    """A Recorder that keeps (kind, data) pairs."""
+
+    def __init__(self):
+        self.records = []
+
+    def record(self, kind, data):
+        self.records.append((kind, data))

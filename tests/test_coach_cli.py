@@ -23,7 +23,7 @@ def test_simulate_prints_the_issue_format(capsys, tmp_path):
     assert "[01:00.5] USER: ready -> next" in out
     assert "[01:15.0] USER: blah blah -> (not understood)" in out
     assert "[01:30.0] USER: that hurts -> pain" in out
-    assert "[01:30.0] COACH: Stop now. Stand up slowly. Don't push through back pain." in out
+    assert "[01:30.0] COACH: Stop. Stand up slowly, hands on your thighs if you need them." in out
 
 
 def test_simulate_json_is_one_object_per_line(capsys):
@@ -71,7 +71,7 @@ def test_diagram_svg_and_mermaid(tmp_path, capsys):
     assert main(["diagram", "--out", str(mmd)]) == 0
     text = mmd.read_text()
     assert text.lstrip("-\n ").startswith("voicecoach coach") and "stateDiagram-v2" in text
-    assert "set --> form_check: advance [has_form_check]" in text
+    assert "back_check --> form_check: advance [has_form_check]" in text
 
 
 def test_practice_text_runs_from_typed_commands():

@@ -14,7 +14,7 @@ STEP = st.tuples(
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(drill=st.sampled_from(["wall_hinge", "dowel_hinge", "kettlebell_swing"]), steps=st.lists(STEP, max_size=60))
+@given(drill=st.sampled_from(["wall_hinge", "dowel_hinge", "kettlebell_swing", "weighted_rdl", "glute_bridge"]), steps=st.lists(STEP, max_size=60))
 @example(drill="wall_hinge", steps=[(0.0, "next"), (0.0, "skip"), (3.0, "pain")])  # ends on its own before the pain
 def test_random_sessions_keep_every_promise(drill, steps):
     coach = make_coach(drill, count_in_s=3.0)

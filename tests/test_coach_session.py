@@ -73,3 +73,55 @@ def test_end_of_input_stops_a_running_session():
     assert result.get(timeout=30) == "eof"
     assert session.coach.state == "ended"
     assert "COACH: Stopping here." in out.getvalue()
+
+
+def test_louder_sets_the_speaker_gain_before_the_answer_is_spoken():
+    events, clock, out = queue.Queue(), MonotonicClock(), io.StringIO()
+    speaker = TextSpeaker(events, out=out, clock=clock.now, pace=True, rate_wpm=2000)
+    gains = []
+    speaker.set_gain = lambda gain: (gains.append((gain, out.getvalue().count("Louder."))), None)[1]
+    session = Session(make_coach("wall_hinge"), speaker, events, clock)
+    result = run_in_thread(session)
+    session.post(CommandHeard("louder", "louder", at=clock.now()))
+    session.post(CommandHeard("quieter", "quieter", at=clock.now()))
+    session.post(CommandHeard("stop", "stop", at=clock.now()))
+    assert result.get(timeout=30) == "stopped"
+    assert gains == [(1.4, 0), (1.0, 1)]  # each gain set before its answer is printed
+
+
+class _CapturingPlayer:
+    """Stands in for the sound device: keeps what would be played, reports it done at once."""
+
+    samplerate = 22050
+
+    def __init__(self, notify):
+        self.notify, self.played = notify, []
+
+    def enqueue(self, samples, tag):
+        self.played.append(samples)
+        self.notify("done", tag, 0.0, False)
+
+    def stop(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_the_audio_speaker_scales_speech_by_its_gain(tmp_path):
+    from voicecoach.events import SpeechDone
+    from voicecoach.settings import VoiceSettings
+    from voicecoach.speak.speaker import AudioSpeaker
+
+    events = queue.Queue()
+    players = []
+    speaker = AudioSpeaker(events, VoiceSettings(), cache_dir=tmp_path,
+                           player_factory=lambda notify: players.append(_CapturingPlayer(notify)) or players[-1])
+    for gain in (1.0, 0.5):
+        speaker.set_gain(gain)
+        utterance = speaker.say("Hips back.")
+        while not (isinstance(e := events.get(timeout=30), SpeechDone) and e.utterance_id == utterance):
+            pass
+    speaker.close()
+    normal, quiet = players[0].played
+    assert abs(normal).max() > 0.05 and abs(quiet * 2 - normal).max() < 1e-6

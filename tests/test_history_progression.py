@@ -65,17 +65,25 @@ CLIMB = rungs_with_criteria()
 IDS = [f"{r.drill_id}:{r.variation}" if r.variation else r.drill_id for r in CLIMB]
 
 
-def history_to(rung: Rung) -> list[SessionRecord]:
-    """Perfect sessions that bring a new person to ``rung`` (one per step)."""
+NEEDED = LIBRARY.criterion_sessions  # sessions at the criterion before moving on (a team choice: 2)
+
+
+def history_to(rung: Rung, primed: bool = False) -> list[SessionRecord]:
+    """Perfect sessions that bring a new person to ``rung`` (NEEDED per step); `primed`: plus
+    NEEDED - 1 perfect sessions on ``rung``, so the next one that meets the criterion moves on."""
     sessions, here = [], start_rung(LIBRARY)
     while here != rung:
-        sessions.append(make_session(len(sessions) + 1, len(sessions), meets(here)))
+        for _ in range(NEEDED):
+            sessions.append(make_session(len(sessions) + 1, len(sessions), meets(here)))
         here = criterion(LIBRARY, here).leads_to
+    if primed:
+        for _ in range(NEEDED - 1):
+            sessions.append(make_session(len(sessions) + 1, len(sessions), meets(rung)))
     return sessions
 
 
 def judge_after(rung: Rung, session_sets: list[tuple], pains=(), extra: list[SessionRecord] = ()):
-    before = history_to(rung)
+    before = history_to(rung, primed=True)
     day = len(before) + 5
     sessions = [*before, *extra, make_session(len(before) + len(extra) + 1, day, session_sets, pains, hour=8)]
     return standing(LIBRARY, sessions)
@@ -94,6 +102,18 @@ def test_criterion_met_moves_on(rung):
     assert where.rung == criterion(LIBRARY, rung).leads_to
     assert where.change.kind in ("promoted", "harder_variation")
     assert where.change.line.startswith("You did ") and where.change.line.count(".") == 1
+
+
+@pytest.mark.parametrize("rung", CLIMB, ids=IDS)
+def test_the_criterion_met_once_is_not_enough(rung):
+    """Team choice: the criterion in two sessions, so one good day (and one self-rated yes) never promotes."""
+    sessions = [*history_to(rung), make_session(200, 60, meets(rung))]
+    where = standing(LIBRARY, sessions)
+    assert where.rung == rung and where.change.kind == "met_once"
+    assert "once more" in where.change.line
+    pain_between = make_session(201, 61, meets(rung), pains=["glute_bridge"])
+    again = standing(LIBRARY, [*sessions, pain_between, make_session(202, 62, meets(rung))])
+    assert again.rung == rung, "a pain day starts the count again"
 
 
 @pytest.mark.parametrize("rung", CLIMB, ids=IDS)
@@ -149,8 +169,9 @@ def test_pain_earlier_the_same_day_blocks_progress(rung):
     evening = make_session(101, day, meets(rung), hour=9)
     where = standing(LIBRARY, [*before, morning, evening])
     assert where.rung == rung
-    next_day = make_session(102, day + 1, meets(rung))
-    assert standing(LIBRARY, [*before, morning, evening, next_day]).rung == criterion(LIBRARY, rung).leads_to
+    days = [make_session(102 + n, day + 1 + n, meets(rung)) for n in range(NEEDED)]
+    assert standing(LIBRARY, [*before, morning, evening, *days[:-1]]).rung == rung  # the pain day does not count
+    assert standing(LIBRARY, [*before, morning, evening, *days]).rung == criterion(LIBRARY, rung).leads_to
 
 
 def test_regression_target_is_the_drills_own_or_the_rung_below():
@@ -171,8 +192,13 @@ def test_step_back_then_climb_again():
     hurt = judge_after(rung, meets(rung), pains=["band_good_morning"])
     back = hurt.rung
     assert back.drill_id == regression_target(LIBRARY, "band_good_morning")
-    sessions = [*history_to(rung), make_session(50, 30, meets(rung), ["band_good_morning"]),
-                make_session(51, 31, meets(back))]
+    sessions = [*history_to(rung), make_session(50, 30, meets(rung), ["band_good_morning"])]
+    here = back
+    while here != rung:  # up through the arm variations again, NEEDED sessions each
+        for _ in range(NEEDED):
+            sessions.append(make_session(len(sessions) + 60, len(sessions) + 60, meets(here)))
+        assert standing(LIBRARY, sessions).rung == criterion(LIBRARY, here).leads_to
+        here = criterion(LIBRARY, here).leads_to
     assert standing(LIBRARY, sessions).rung.drill_id == "band_good_morning"
 
 
@@ -186,8 +212,8 @@ def test_the_top_rung_has_no_criterion_and_keeps_its_place():
 
 
 def test_sessions_with_nothing_finished_change_nothing_and_keep_the_announcement():
-    promoted = [make_session(1, 0, meets(Rung("wall_hinge")))]
-    empty = make_session(2, 1, [])
+    promoted = [make_session(n, n, meets(Rung("wall_hinge"))) for n in range(NEEDED)]
+    empty = make_session(9, 9, [])
     where = standing(LIBRARY, [*promoted, empty])
     assert where.rung.drill_id == "dowel_hinge"
     assert where.change.kind == "promoted"
@@ -202,19 +228,21 @@ def test_plan_has_enough_sets_the_variation_and_the_last_load():
     for rung in CLIMB:
         where = judge_after(rung, meets(rung, reps_delta=-1))
         plan = plan_for(LIBRARY, where)
-        item = plan.items[0]
+        item = next(i for i in plan.items if not i.primer_for)
         drill = LIBRARY[rung.drill_id]
         assert item.drill_id == rung.drill_id and item.variation == rung.variation
         assert item.sets >= criterion(LIBRARY, rung).sets and item.sets >= drill.sets.target
         assert plan.announcements == ()
     loaded = Rung("weighted_rdl")
     sessions = [*history_to(loaded), make_session(70, 30, [("weighted_rdl", 8, "yes", None, 12.5)])]
-    item = plan_for(LIBRARY, standing(LIBRARY, sessions), sessions).items[0]
+    primer, item, bridge = plan_for(LIBRARY, standing(LIBRARY, sessions), sessions).items
+    assert (primer.drill_id, primer.sets, primer.primer_for) == ("bodyweight_rdl", 1, "weighted_rdl")  # 004
     assert item.drill_id == "weighted_rdl" and item.load_kg == 12.5
+    assert bridge.drill_id == "glute_bridge"  # 003: the accessory, after the day's rung
 
 
 def test_announcement_is_one_sentence_with_the_reason():
-    sessions = [make_session(1, 0, meets(Rung("wall_hinge")))]
+    sessions = [make_session(n, n, meets(Rung("wall_hinge"))) for n in range(NEEDED)]
     plan = plan_for(LIBRARY, standing(LIBRARY, sessions), sessions)
     assert plan.announcements == (
         "You did three sets of twelve with good form, so today you move up from the wall hip hinge to the dowel hip hinge.",
@@ -224,7 +252,32 @@ def test_announcement_is_one_sentence_with_the_reason():
 
 def test_rules_table_is_ordered_pain_first():
     assert [r.name for r in RULES] == [
-        "pain on this drill: step back", "pain that day: hold", "criterion met: move on", "otherwise: hold"]
+        "pain on this drill: step back", "pain that day: hold", "criterion met: move on", "criterion met: once more",
+        "otherwise: hold"]
+
+
+def test_the_day_after_pain_is_gentle_and_asks_first():
+    sessions = [make_session(1, 0, meets(Rung("wall_hinge")), pains=["wall_hinge"])]
+    plan = plan_for(LIBRARY, standing(LIBRARY, sessions), sessions)
+    (item,) = plan.items  # no accessory on a gentle day
+    assert plan.pain_check
+    assert item.sets == LIBRARY.gentle_sets < LIBRARY["wall_hinge"].sets.target
+    assert item.tempo_scale == LIBRARY.gentle_tempo > 1
+    assert plan.announcements[0].endswith("gently: two sets, a little slower.")
+    calm = [*sessions, make_session(2, 1, [("wall_hinge", 12, "yes", None)] * 2)]
+    assert not plan_for(LIBRARY, standing(LIBRARY, calm), calm).pain_check
+
+
+def test_the_goal_is_asked_once_and_picks_the_sets_and_reps():
+    loaded = Rung("weighted_rdl")
+    sessions = history_to(loaded)
+    assert plan_for(LIBRARY, standing(LIBRARY, sessions), sessions).ask_goal
+    first = make_session(80, 40, [("weighted_rdl", 6, "yes", None, 10.0)] * 3)
+    chose = [*sessions, SessionRecord(**{**first.__dict__, "goal": "strength"})]
+    plan = plan_for(LIBRARY, standing(LIBRARY, chose), chose)
+    item = next(i for i in plan.items if i.drill_id == "weighted_rdl")
+    assert not plan.ask_goal and (item.sets, item.reps) == (3, 6)
+    assert criterion(LIBRARY, loaded, "strength").reps == 6
 
 
 def test_summary_is_two_sentences():
@@ -232,4 +285,5 @@ def test_summary_is_two_sentences():
     line = summary_line(LIBRARY, sessions)
     assert line.count(". ") == 1 and line.endswith(".")
     assert "step one of six" in line and "two of three" in line and "dowel hip hinge" in line
+    assert "with good form, in two sessions, without pain" in line
     assert date(2025, 3, 3) == sessions[0].day

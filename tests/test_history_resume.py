@@ -85,7 +85,8 @@ def test_resume_continues_the_same_session_and_counts_for_progression(tmp_path):
     assert [s.set_no for s in session.finished_sets()] == [1, 2, 3]
     assert len(session.sets) == 3 and session.end_reason == "completed"
     assert find_interrupted(recorder.store, LIBRARY) is None
-    assert plan_today(LIBRARY, recorder.store).items[0].drill_id == "dowel_hinge"  # 3 good sets in one session
+    plan = plan_today(LIBRARY, recorder.store)  # 3 good sets in one (resumed) session: once of the two needed
+    assert plan.items[0].drill_id == "wall_hinge" and "once more" in plan.announcements[0]
 
 
 def test_new_abandons_the_interrupted_session(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 from history_driver import CRASH_PLAN, FakeClock, SetOutcome, run_session, session_records
 from voicecoach.events import RECORD_KINDS
 from voicecoach.history import SAVE_FAILED_LINE, open_recorder, open_store
+from voicecoach.history.store import open_readonly
 from voicecoach.history.store import MIGRATIONS, SCHEMA_VERSION, StoreError, integrity_problems, migrate
 from voicecoach.program.plan import Plan, PlanItem
 
@@ -95,14 +96,14 @@ def full_record(kind: str) -> dict:
               "drill": "wall_hinge", "set": 1, "variation": None, "load_kg": None, "reps": 12, "target_reps": 12,
               "tempo_scale": 1.2, "verbosity": "terse", "ended_early": False, "answer": "yes", "phrase": "my back hurts",
               "command": "next", "text": "next", "confidence": 0.81, "engine": "vosk", "source": "partial",
-              "state": "counting", "sets_done": 1, "skipped": False, "reason": "completed"}
+              "state": "counting", "sets_done": 1, "skipped": False, "reason": "completed", "goal": "strength"}
     return {key: values[key] for key in RECORD_KINDS[kind]}
 
 
 def test_every_record_kind_of_the_contract_is_stored(tmp_path):
     path = tmp_path / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock())
-    order = ["session_started", "command", "set_started", "set_done", "form_check", "pain", "drill_done", "session_ended"]
+    order = ["session_started", "command", "goal", "set_started", "set_done", "form_check", "pain", "drill_done", "session_ended"]
     assert sorted(order) == sorted(RECORD_KINDS)
     for kind in order:
         recorder.record(kind, full_record(kind))
@@ -115,6 +116,7 @@ def test_every_record_kind_of_the_contract_is_stored(tmp_path):
     assert [(p.drill, p.set_no, p.phrase) for p in session.pains] == [("wall_hinge", 1, "my back hurts")]
     assert [(d.drill, d.sets_done, d.skipped) for d in session.drills_done] == [("wall_hinge", 1, False)]
     assert session.end_reason == "completed" and session.plan[0].drill == "wall_hinge"
+    assert session.goal == "strength"
     (command,) = store.commands()
     assert (command["command"], command["confidence"], command["engine"], command["state"]) == ("next", 0.81, "vosk", "counting")
     store.close()
@@ -176,37 +178,58 @@ def workout_goes_on(recorder) -> None:
 
 
 def test_locked_database(tmp_path):
+    """Locked by another program at the start: the workout is kept in memory and saved once the lock
+    is let go (the old recorder trained unsaved: everything was lost)."""
     path = tmp_path / "h.sqlite3"
     open_store(path).close()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     warnings = []
     recorder = open_recorder(path, timeout=0.05, warn=warnings.append)
-    assert warnings == [f"voicecoach: warning: history database {path} is locked by another program; this workout will not be saved"]
-    assert "locked" in recorder.message
-    workout_goes_on(recorder)
+    assert warnings == [f"warning: history database {path} is locked by another program; keeping this workout in "
+                        "memory and saving it when the file can take it"]
+    assert "locked" in recorder.message and not recorder.save_failed
+    run_session(recorder, CRASH_PLAN)
+    assert recorder.pending
     other.execute("ROLLBACK")
     other.close()
-    assert open_store(path).sessions() == []
+    recorder.close()
+    (session,) = open_store(path).sessions()
+    assert len(session.finished_sets()) == 9 and session.end_reason == "completed"
 
 
-def test_locked_in_the_middle_of_a_session_keeps_what_was_saved(tmp_path, capsys):
+def test_locked_in_the_middle_of_a_session_loses_nothing(tmp_path, capsys):
+    """D4: another program holds the write lock mid-session; once it lets go, every record is saved
+    (the old recorder warned once, went to memory and lost sets 3 to 9 and the end of the session)."""
     path = tmp_path / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock(), timeout=0.05)
     records = list(session_records(CRASH_PLAN))
     for kind, data in records[:9]:  # two sets
         recorder.record(kind, data)
-    saved = len(open_store(path).sessions()[0].finished_sets())
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
-    for kind, data in records[9:]:
+    for kind, data in records[9:20]:
         recorder.record(kind, data)
-    assert recorder.save_failed and "locked" in recorder.message
-    assert "is locked by another program" in capsys.readouterr().err
+    assert recorder.pending and "locked" in recorder.message
+    assert not recorder.save_failed and recorder.take_warning() is None  # it will be saved: the coach says nothing
+    assert len(open_readonly(path).sessions()[0].finished_sets()) == 2  # readers are not blocked
+    other.execute("ROLLBACK")  # the lock is freed: the next record writes everything waiting
+    other.close()
+    for kind, data in records[20:25]:
+        recorder.record(kind, data)
+    assert recorder.pending == []
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    for kind, data in records[25:]:  # locked again up to the end: close() writes the rest once it is free
+        recorder.record(kind, data)
     other.execute("ROLLBACK")
     other.close()
-    assert saved == 2
-    assert len(open_store(path).sessions()[0].finished_sets()) == saved
+    recorder.close()
+    err = capsys.readouterr().err
+    assert err.count("is locked by another program") == 2 and "is free again" in err
+    (session,) = open_store(path).sessions()
+    assert len(session.finished_sets()) == 9 and session.end_reason == "completed"
+    assert [d.drill for d in session.drills_done] == ["wall_hinge", "dowel_hinge", "glute_bridge"]
 
 
 def test_newer_schema(tmp_path):
@@ -313,7 +336,7 @@ def test_read_only_database(small_disk):
     try:
         warnings = []
         recorder = open_recorder(path, warn=warnings.append)
-        assert warnings == [f"voicecoach: warning: history database {path} is read-only; this workout will not be saved"]
+        assert warnings == [f"warning: history database {path} is read-only; this workout will not be saved"]
         workout_goes_on(recorder)
     finally:
         if real:

@@ -174,3 +174,15 @@ def test_cli_without_a_model(tmp_path, monkeypatch, capsys):
     assert main(["listen", "--engine", "vosk", "--wav", str(wav)]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("voicecoach: ")
+
+
+def test_a_server_sending_more_than_expected_is_cut_off_and_not_kept(server, tmp_path, capsys):
+    """Issue 15: reading stops past the expected size (no disk filled by a wrong or hostile server),
+    and the message does not promise a resume of a file it deleted."""
+    server.blob = GOOD + b"\0" * 5_000_000
+    with pytest.raises(UserError) as caught:
+        model.download(url=server.url, size=len(GOOD), sha256=hashlib.sha256(GOOD).hexdigest(), name=NAME,
+                       dest=tmp_path, progress=False, timeout=5)
+    assert "sent more than the expected" in str(caught.value) and "resume" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    assert "plain http" in capsys.readouterr().err  # the hash protects; https is still said to be better

@@ -77,6 +77,7 @@ def test_serve_wakes_on_start_workout_and_returns_to_idle(virtual_speaker, virtu
         next_state(states, "idle")
         ready = recording.stop()
         assert math.sqrt(float(np.mean(ready**2))) > 0.005, "the ready line was not heard on the speaker"
+        assert speaker.player.paused, "idle: the output stream rests until the next line"
 
         virtual_microphone.play(chatter_wav)  # other speech does not start a session
         assert sessions_started.empty() and server.state == "idle"

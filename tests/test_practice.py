@@ -21,14 +21,14 @@ def interrupted_db(path):
 
 
 def practice(tmp_path, db, stdin, *flags):
-    return run_cli(tmp_path, "practice", "--text", "--rate", "2000", "--db", str(db), *flags, stdin=stdin, timeout=120, **TEXT_ONLY)
+    return run_cli(tmp_path, "practice", "--text", "--rate", "450", "--db", str(db), *flags, stdin=stdin, timeout=120, **TEXT_ONLY)
 
 
 def test_typed_stop_ends_the_session_and_it_is_recorded(tmp_path):
     db = tmp_path / "h.sqlite3"
     result = practice(tmp_path, db, "stop\n")
     assert result.returncode == 0, result.stderr
-    assert "COACH: Welcome. Today: three sets of wall hip hinge." in result.stdout
+    assert "COACH: Welcome. Today: three sets of wall hip hinge, then three sets of glute bridge." in result.stdout
     assert "COACH: Well done. See you next time." in result.stdout
     rows = sqlite3.connect(db).execute("select end_reason from sessions").fetchall()
     assert rows == [("stopped",)]

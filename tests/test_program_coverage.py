@@ -153,7 +153,11 @@ def ladder_is_linked(lib: Library) -> None:
 
 FACTS = {
     # 1. Wall hip hinge (000, 003)
-    "000 wall: back to a wall about 20-30 cm (a foot) away": says("wall_hinge", r"wall", r"a foot|2\d ?cm|30 ?cm"),
+    "000 wall: back to a wall 20-30 cm away (one figure, said clearly)": says("wall_hinge", r"wall", r"twenty to thirty centimetres"),
+    "000 wall: feet flat on the floor": says("wall_hinge", r"feet flat|flat on the floor"),
+    "003 wall: knees over the toes": says("wall_hinge", r"over your toes"),
+    "003 wall: a no to the hamstrings means step further out": lambda lib: (
+        lib["wall_hinge"].correction(lib["wall_hinge"].form_fix) or "").startswith("Step") or pytest.fail("no step-out fix"),
     "000/003 wall: step out each set until the hamstrings work": says("wall_hinge", r"step out", r"hamstrings"),
     "000 wall: 3 x 12 with good form before progressing": progression("wall_hinge", "dowel_hinge", 3, 12, "000"),
     # 2. Dowel hip hinge (003, 004)
@@ -162,7 +166,11 @@ FACTS = {
         "dowel_hinge", r"back of your head", r"upper back", r"tailbone", r"three points"),
     "004 dowel: hinge until nearly parallel or a contact point leaves": says(
         "dowel_hinge", r"almost level|nearly (flat|parallel|level)", r"leaves a point"),
-    "004 dowel: 8 clean reps before moving on": progression("dowel_hinge", "band_good_morning", 1, 8, "004"),
+    "004 dowel: 8 clean reps before moving on (in every set: team's reading)": progression("dowel_hinge", "bodyweight_rdl", 3, 8, "004"),
+    "004 dowel: find where a contact point comes off, work inside that range": says(
+        "dowel_hinge", r"where the stick comes off", r"inside that range"),
+    "002/004 dowel: a no asks which point came off, each with its own fix": lambda lib: (
+        set(lib["dowel_hinge"].form_detail.fixes) == {"head", "upper_back", "tailbone"}) or pytest.fail("no detail"),
     "004 dowel: form check asks about the three points": lambda lib: re.search(
         r"three points", lib["dowel_hinge"].form_check.lower()) or pytest.fail("form check misses the points"),
     "dowel: steps back to the wall hinge": regression("dowel_hinge", "wall_hinge"),
@@ -171,15 +179,19 @@ FACTS = {
         "band_good_morning", r"hello", r"band under your feet", r"both hands"),
     "001 hello: stop at the hamstring stretch": says("band_good_morning", r"stop at the stretch", r"stretch in your hamstrings"),
     "001 hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes to stand"),
-    "000 hello: general rule 3 x 12 with good form": progression("band_good_morning", "bodyweight_rdl", 3, 12, "000"),
-    "hello: steps back to the dowel hinge": regression("band_good_morning", "dowel_hinge"),
+    "000 hello: general rule 3 x 12 with good form (a team choice)": progression("band_good_morning", "weighted_rdl", 3, 12, "000"),
+    "hello: steps back to the bodyweight RDL": regression("band_good_morning", "bodyweight_rdl"),
+    "004 hello: the band is a load, after the unloaded rungs": lambda lib: (
+        lib["band_good_morning"].loaded and lib.ladder.index("band_good_morning") > lib.ladder.index("bodyweight_rdl")
+    ) or pytest.fail("band before the bodyweight RDL"),
     # 4. Bodyweight Romanian deadlift (004)
     "004 bodyweight RDL: three arm variations, easiest first": variations(
         "bodyweight_rdl", ("palms_on_back", r"lower back"), ("fingertips_at_ears", r"fingertips.*ears"),
         ("arms_crossed", r"cross.*chest")),
     "004 bodyweight RDL: 10 reps": field("bodyweight_rdl", reps=(10, 10), load=False),
     "004 bodyweight RDL: 2 sets at the hardest variation": progression(
-        "bodyweight_rdl", "weighted_rdl", 2, 10, "004", variation="arms_crossed"),
+        "bodyweight_rdl", "band_good_morning", 2, 10, "004", variation="arms_crossed"),
+    "004 bodyweight RDL: after ten reps the hamstrings feel warm": says("bodyweight_rdl", r"hamstrings should feel warm"),
     "bodyweight RDL: steps back to the dowel hinge": regression("bodyweight_rdl", "dowel_hinge"),
     # 5. Weighted Romanian deadlift (004)
     "004 weighted RDL: 2-3 sets of 6-10 with a load": field("weighted_rdl", sets=(2, 3), reps=(6, 10), load=True),
@@ -187,7 +199,9 @@ FACTS = {
     "004 weighted RDL: a swinging weight rounds the upper back": mistake(
         "weight_swinging_away", "004", r"close", r"swing", r"rounds your upper back"),
     "004 weighted RDL: shoulders back": says("weighted_rdl", r"shoulders back"),
-    "004 weighted RDL: team's 3 x 10 to the swing": progression("weighted_rdl", "kettlebell_swing", 3, 10, "004"),
+    "004 weighted RDL: team's 3 x 10 to the swing (marked a team choice)": progression("weighted_rdl", "kettlebell_swing", 3, 10, "004"),
+    "team choices are marked": lambda lib: [d.id for d in lib if d.progression and d.progression.team_choice] == [
+        "band_good_morning", "weighted_rdl"] or pytest.fail("team choices unmarked"),
     "weighted RDL: steps back to the bodyweight RDL": regression("weighted_rdl", "bodyweight_rdl"),
     # 6. Kettlebell swing / dumbbell skier swing (001, 003, 004)
     "001/003/004 swing: cites all three seeds": cites("kettlebell_swing", "001", "003", "004"),
@@ -216,8 +230,19 @@ FACTS = {
     "000/004 stop if the low back hurts, in every drill": safety_everywhere("stop_if_back_hurts", "000"),
     "000 stop if the low back hurts: says stop and where to feel it": some_drill_says(
         r"low back hurts, stop", r"feel it in your hamstrings"),
-    "004 no external load until mastered, in every loaded drill": safety_everywhere(
-        "no_load_until_mastered", "004", only_loaded=True),
+    "004 no external load until mastered: every loaded drill has an unloaded primer set": lambda lib: all(
+        d.primer and not lib[d.primer].loaded for d in lib if d.loaded) or pytest.fail("a loaded drill has no primer"),
+    "004 no external load until mastered: every unloaded rung comes before the loaded ones": lambda lib: (
+        [lib[d].loaded for d in lib.ladder] == sorted(lib[d].loaded for d in lib.ladder)) or pytest.fail("load too early"),
+    "every drill has its own safe stop": lambda lib: all(d.stop for d in lib) or pytest.fail("a drill lacks a stop"),
+    "swing: stop lets the bell slow down and parks it": says("kettlebell_swing", r"bell slow down", r"park it"),
+    "swing: a hike to start and a park at the end": lambda lib: (
+        "hike" in lib["kettlebell_swing"].set_start.lower() and "park" in lib["kettlebell_swing"].set_end.lower()
+    ) or pytest.fail("no hike or park"),
+    "weighted RDL: stop puts the weights down at the shins": says("weighted_rdl", r"weights down at your shins"),
+    "glute bridge: stop lowers the hips to the floor": says("glute_bridge", r"lower your hips slowly to the floor"),
+    "after pain only unloaded drills are offered": lambda lib: lib.after_pain and all(
+        not lib[d].loaded for d in lib.after_pain) or pytest.fail("a loaded after-pain drill"),
     # Other form points
     "000 push a button behind you": some_drill_says(r"push a button behind you"),
     "000 back and forth, not up and down": some_drill_says(r"back and forth, not up and down"),

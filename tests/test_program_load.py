@@ -37,14 +37,16 @@ ERROR_CASES = [
     ("zero tempo", "bottom = 1.0", "bottom = 0", "tempo.bottom", "more than 0"),
     ("missing tempo phase", "ascent = 2.0\n", "", "tempo.ascent", "missing"),
     ("empty cue list", 'bottom = ["Touch the wall.", "Feel the hamstrings."]', "bottom = []", "cues.bottom", "must not be empty"),
-    ("cue too long to say", 'top = ["Stand tall, squeeze.", "Ribs down."]',
+    ("cue too long to say", 'top = ["Stand tall.", "Ribs down."]',
      'top = ["' + "now stand up very tall and squeeze your glutes hard like you mean it please" + '"]', "cues.top[0]", "too long"),
     ("progression to unknown drill", 'to = "dowel_hinge"', 'to = "moon_walk"', "progression.to", "unknown drill 'moon_walk'"),
     ("regression to unknown drill", 'load = false', 'load = false\nregression = "sofa_sit"', "regression", "unknown drill 'sofa_sit'"),
     ("source not a seed file", 'source = "000"\n\n[[mistakes]]', 'source = "009"\n\n[[mistakes]]', "progression.source", "not a seed file"),
     ("drill sources not seed files", 'sources = ["000", "002", "003"]', 'sources = ["000", "wikipedia"]', "sources[1]", "not a seed file"),
     ("reps range upside down", "reps = 12", "reps = [10, 6]", "reps", "low <= high"),
-    ("good form needs a form check", 'form_check = "Did you feel it in your hamstrings, not your low back?"\n', "", "progression.good_form", "form_check"),
+    ("good form needs a form check", 'form_check = "Did you feel it in your hamstrings?"\n', "", "progression.good_form", "form_check"),
+    ("form fix names no mistake", 'form_fix = "step_out"', 'form_fix = "dancing"', "form_fix", "not one of this drill's mistakes"),
+    ("a loaded drill needs a primer", 'load = false', 'load = true', "primer", "unloaded primer"),
     ("duplicate mistake ids", 'id = "squatting"', 'id = "bending_forward"', "mistakes[1].id", "duplicate id"),
     ("no mistakes", None, None, "mistakes", "missing"),
 ]
@@ -81,7 +83,8 @@ def test_duplicate_ids_across_user_files(tmp_path):
     write(tmp_path, "b.toml", text)
     with pytest.raises(DrillError) as caught:
         load_library(user_dir=tmp_path)
-    assert any(p.file == "b.toml" and p.field == "id" and "already defined in a.toml" in p.message for p in caught.value.problems)
+    assert any(p.file == str(tmp_path / "b.toml") and p.field == "id" and "already defined in a.toml" in p.message
+               for p in caught.value.problems)
 
 
 def test_user_drill_with_builtin_id_is_an_error_not_an_override(tmp_path):
@@ -89,7 +92,8 @@ def test_user_drill_with_builtin_id_is_an_error_not_an_override(tmp_path):
     with pytest.raises(DrillError) as caught:
         load_library(user_dir=tmp_path)
     [problem] = caught.value.problems
-    assert (problem.file, problem.drill, problem.field) == ("my_wall.toml", "wall_hinge", "id")
+    # a user's file is named with its folder: it may live anywhere (issue 15)
+    assert (problem.file, problem.drill, problem.field) == (str(tmp_path / "my_wall.toml"), "wall_hinge", "id")
     assert "already defined in wall_hinge.toml" in problem.message
 
 

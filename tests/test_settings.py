@@ -48,7 +48,7 @@ BAD_CONFIGS = [
     ("[sound]\nrate = 3\n", "unknown section [sound]; allowed: coach, voice, listen, store"),
     ("[voice]\nrate = 'fast'\n", "voice.rate = 'fast' is not allowed; expected a whole number"),
     ("[coach]\nverbosity = 'loud'\n", "coach.verbosity = 'loud' is not allowed; expected one of 'full', 'normal', 'terse'"),
-    ("[voice]\nvolume = -1\n", "voice.volume = -1 is not allowed; expected a number (not negative)"),
+    ("[voice]\nvolume = -1\n", "voice.volume = -1 is not allowed; expected a number from 0 to 1"),
     ("[voice\nrate = 3\n", "not valid TOML"),
     ("rate = 3\n", "'rate' must be a [section]"),
 ]

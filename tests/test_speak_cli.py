@@ -64,7 +64,7 @@ def test_say_plays_through_the_virtual_speaker(virtual_speaker, tmp_path):
 
 def test_empty_text_is_a_user_error(isolated_env):
     done = voicecoach("say", "   ", env=isolated_env)
-    assert done.returncode == 1 and done.stderr == "voicecoach: nothing to say: TEXT is empty\n"
+    assert done.returncode == 2 and done.stderr == "voicecoach: nothing to say: TEXT is empty\n"
 
 
 def test_devices_json_lists_pulse_with_defaults(pulse_server, tmp_path):

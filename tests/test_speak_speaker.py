@@ -217,3 +217,16 @@ def test_no_output_device_warns_once_and_falls_back_to_text(tmp_path, capsys):
 def test_engine_none_is_text_only(tmp_path, capsys):
     spk = make_speaker(queue.Queue(), VoiceSettings(engine="none"), cache_dir=tmp_path)
     assert isinstance(spk, TextSpeaker) and capsys.readouterr().err == ""
+
+
+def test_a_lost_device_is_found_again_while_nothing_is_said(fake_rig):
+    """Issue 15: the coach is silent while paused, so the speaker looks for the device by itself
+    (the old one only looked when a line was said: the return was never noticed)."""
+    make, streams, clock, events = fake_rig
+    spk = make()
+    streams[0].finished_callback()
+    assert wait_for(events, lambda e: isinstance(e, DeviceChanged))[0] == DeviceChanged("output", False, "stream ended")
+    clock.now += 5.0  # nothing said from here on
+    assert wait_for(events, lambda e: isinstance(e, DeviceChanged))[0] == DeviceChanged("output", True)
+    assert len(streams) == 2
+    spk.close()

@@ -47,12 +47,25 @@ def settings_flags(args: argparse.Namespace) -> dict[str, object]:
     return {k: v for k, v in vars(args).items() if "." in k and v is not None}
 
 
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """``section.key`` -> the option that sets it (``coach.count_in_s`` -> ``--count-in``), for messages."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names.update({k: v for k, v in flag_names(sub).items() if k not in names})
+        elif "." in action.dest and action.option_strings:
+            names.setdefault(action.dest, action.option_strings[0])
+    return names
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `voicecoach` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(config_path=args.config, flags=settings_flags(args))
+        settings = load_settings(config_path=args.config, flags=settings_flags(args),
+                                 config_required=args.config is not None, flag_names=flag_names(parser))
         return int(args.func(args, settings) or 0)
     except UserError as error:
         for line in str(error).splitlines():  # one line per problem
@@ -63,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:  # the last net: a file problem no command explained yet, still one line
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"voicecoach: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

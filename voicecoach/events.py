@@ -98,6 +98,13 @@ class Earcon:
 
 
 @dataclass(frozen=True)
+class Volume:
+    """Set the speech volume to `gain` times the rendered level ("louder" / "quieter")."""
+
+    gain: float
+
+
+@dataclass(frozen=True)
 class Record:
     """A fact for the history store, e.g. Record("set_done", {...})."""
 
@@ -156,4 +163,5 @@ RECORD_KINDS: dict[str, tuple[str, ...]] = {
     "command": ("command", "text", "confidence", "engine", "source", "state"),
     "drill_done": ("drill", "sets_done", "skipped"),
     "session_ended": ("reason",),  # "completed" | "stopped" | "pain"
+    "goal": ("goal",),  # the answer to the goal question (004), asked once: "strength" | "endurance"
 }

@@ -9,9 +9,12 @@ glue: the coach (:mod:`voicecoach.coach`), the loop (:mod:`voicecoach.session`),
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import queue
+import signal
 import sys
+import threading
 from typing import Any, TextIO
 
 from voicecoach.coach.clock import Clock, MonotonicClock
@@ -109,7 +112,8 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
             plan = dataclasses.replace(plan, announcements=(warning, *plan.announcements))
         prerender = getattr(speaker, "prerender", None)
         if prerender:
-            prerender(fixed_lines(library, plan), progress=sys.stderr.isatty())
+            # in the background: the first line is said while the rest are rendered
+            prerender(fixed_lines(library, plan), progress=False, background=True)
         coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
                       progress_line=lambda: progress_summary(library, recorder.store))
         return Session(coach, speaker, events, clock, recorder=recorder, listener=listener).run()
@@ -123,7 +127,10 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     from voicecoach.listen.listener import start_listening
     from voicecoach.speak.speaker import make_speaker
 
+    from voicecoach.history.lease import check_free
+
     library = load_library()  # a bad drill file stops us here, before any device is opened
+    check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
     events: queue.Queue = queue.Queue()
     speaker = make_speaker(events, settings.voice, echo=(stdout or sys.stdout) if text else None, clock=clock.now, pace=True)
@@ -138,10 +145,29 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
         notice("type a command (next, repeat, pause, help, stop...) and press Enter; Ctrl-D ends")
     read_keyboard(stdin or sys.stdin, events, vocabulary, clock, eof_ends_session=keyboard_only)
     try:
-        return coached_session(settings, speaker, events, clock, listener=listener, drill_id=drill_id,
-                               resume=resume, library=library)
+        with terminate_as_interrupt():
+            return coached_session(settings, speaker, events, clock, listener=listener, drill_id=drill_id,
+                                   resume=resume, library=library)
     finally:
         if listener is not None:
             listener.stop()
         speaker.close()
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """While inside, SIGTERM (a service stop, a shutdown) is handled like Ctrl-C: the session ends
+    at once and stays open in the history, so the next `practice` offers to resume it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 

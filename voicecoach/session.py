@@ -22,7 +22,7 @@ from voicecoach.coach.clock import Clock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary
 from voicecoach.events import (
-    CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick,
+    CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick, Volume,
 )
 
 MAX_WAIT_S = 0.1  # the loop looks at the clock at least this often
@@ -110,6 +110,7 @@ class Session:
             self._drain()
         except KeyboardInterrupt:
             reason = "interrupted"
+            self.recorder = None  # Ctrl-C / SIGTERM: the history keeps the session open, to resume next time
             if self.coach.state != "ended":
                 self._carry_out(self.coach.handle(CommandHeard(Command.STOP.value, "", at=self.clock.now())))
         return reason or self._ended_reason
@@ -158,6 +159,10 @@ class Session:
                 self._speaking.add(self.speaker.say(action.text, action.kind))
             elif isinstance(action, Earcon):
                 self.speaker.earcon(action.name)
+            elif isinstance(action, Volume):
+                set_gain = getattr(self.speaker, "set_gain", None)
+                if set_gain:  # "louder" / "quieter": before the answer is queued, so it is heard at the new level
+                    set_gain(action.gain)
             elif isinstance(action, Record):
                 if action.kind == "session_ended":
                     self._ended_reason = action.data["reason"]

@@ -18,6 +18,7 @@ Config file example::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -74,7 +75,7 @@ class ListenSettings:
     end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
     utterance_end_s: float = 0.45  # Vosk: end the utterance after this much non-speech (s); 0 = Vosk's own (~0.8 s)
     echo_cancel: Literal["auto", "webrtc", "system", "off"] = "auto"  # auto: the sound server's canceller if loaded, else ours (WebRTC AEC3)
-    vad: Literal["silero", "webrtc"] = "webrtc"  # voice activity for the end-of-word wait: PocketSphinx's WebRTC-style one, or Silero
+    vad: Literal["silero", "webrtc"] = "silero"  # voice activity for the end-of-word wait: Silero, or PocketSphinx's WebRTC-style one
     noise_suppression: Literal["off", "low", "moderate", "high", "very_high"] = "off"  # WebRTC NS: 6 / 12 / 18 / 21 dB of noise removed
 
 
@@ -95,6 +96,42 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
 
 
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting may take, inclusive, and the unit they are in."""
+
+    low: float
+    high: float
+    unit: str
+
+    def describe(self) -> str:
+        """``from 0 to 1`` / ``from 80 to 450 words per minute``, for error messages."""
+        low, high = (f"{v:g}" for v in (self.low, self.high))
+        return f"from {low} to {high}" + (f" {self.unit}" if self.unit else "")
+
+
+# Every numeric setting's range, checked at load for the file, the environment and flags alike
+# (NaN and infinity are never in range). tests/test_settings.py checks each number has one.
+RANGES: dict[str, Range] = {
+    "coach.count_in_s": Range(0, 120, "seconds"),
+    "coach.tempo_scale": Range(0.5, 3, "times the drill's tempo"),
+    "coach.mistake_every": Range(0, 100, "reps (0 = never)"),
+    "coach.rest_scale": Range(0.1, 5, "times the drill's rest"),
+    "coach.step_pause_s": Range(0, 30, "seconds"),
+    "coach.answer_timeout_s": Range(1, 300, "seconds"),
+    "coach.safety_timeout_s": Range(1, 3600, "seconds"),
+    "voice.rate": Range(80, 450, "words per minute"),  # espeak-ng's own limits
+    "voice.volume": Range(0, 1, ""),
+    "listen.stable_partial_s": Range(0, 2, "seconds"),
+    "listen.min_confidence": Range(0, 1, ""),
+    "listen.strict_confidence": Range(0, 1, ""),
+    "listen.barge_in_confidence": Range(0, 1, ""),
+    "listen.speech_tail_s": Range(0, 5, "seconds"),
+    "listen.end_silence_s": Range(0, 2, "seconds"),
+    "listen.utterance_end_s": Range(0, 5, "seconds"),
+}
+
+
 # Short environment names the issues and docs promise, mapped to their full key.
 ENV_ALIASES = {"VOICECOACH_DB": "store.db", "VOICECOACH_MODEL": "listen.model"}
 
@@ -112,8 +149,8 @@ def describe_allowed(section_cls: type, key: str) -> str:
     return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}[hint]
 
 
-def _coerce(section_cls: type, key: str, value: Any, from_text: bool) -> Any:
-    """Convert and check one value; raise ValueError with what is allowed."""
+def _coerce(section_cls: type, key: str, value: Any, from_text: bool, dotted: str = "") -> Any:
+    """Convert and check one value (type, then range); raise ValueError with what is allowed."""
     hint = typing.get_type_hints(section_cls)[key]
     if typing.get_origin(hint) is Literal:
         allowed = typing.get_args(hint)
@@ -130,18 +167,29 @@ def _coerce(section_cls: type, key: str, value: Any, from_text: bool) -> Any:
                     return False
                 raise ValueError
             if hint is int:
-                return int(value)
-            if hint is float:
-                return float(value)
+                value = int(value)
+            elif hint is float:
+                value = float(value)
         except ValueError:
             raise ValueError(describe_allowed(section_cls, key)) from None
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if type(value) is not hint:
         raise ValueError(describe_allowed(section_cls, key))
-    if hint in (int, float) and value < 0:
-        raise ValueError(describe_allowed(section_cls, key) + " (not negative)")
+    if hint is str and ("\0" in value or not value.isprintable() and _not_utf8(value)):
+        raise ValueError("text (UTF-8, no control characters)")
+    allowed = RANGES.get(dotted)
+    if allowed is not None and not ((hint is int or math.isfinite(value)) and allowed.low <= value <= allowed.high):
+        raise ValueError(f"{describe_allowed(section_cls, key)} {allowed.describe()}")
     return value
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _apply(overrides: dict[str, dict[str, Any]], source: str, section: str, key: str, value: Any, from_text: bool) -> None:
@@ -153,19 +201,25 @@ def _apply(overrides: dict[str, dict[str, Any]], source: str, section: str, key:
     if key not in names:
         raise ConfigError(f"{source}: unknown key {section}.{key}; allowed: {', '.join(names)}")
     try:
-        overrides.setdefault(section, {})[key] = _coerce(cls, key, value, from_text)
+        overrides.setdefault(section, {})[key] = _coerce(cls, key, value, from_text, f"{section}.{key}")
     except ValueError as error:
         raise ConfigError(f"{source}: {section}.{key} = {value!r} is not allowed; expected {error}") from None
 
 
-def read_config_file(path: Path) -> dict[str, dict[str, Any]]:
-    """Parse and check a config file; a missing file is an empty config."""
+def read_config_file(path: Path, required: bool = False) -> dict[str, dict[str, Any]]:
+    """Parse and check a config file; a missing file is an empty config unless `required`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM some editors write is fine
     except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such config file; check the --config path") from None
         return {}
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -201,19 +255,26 @@ def load_settings(
     config_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
     flags: Mapping[str, Any] | None = None,
+    config_required: bool = False,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Merge defaults, config file, environment and flags (``{"voice.rate": 150}``), in that order."""
+    """Merge defaults, config file, environment and flags (``{"voice.rate": 150}``), in that order.
+
+    `config_required`: the config file was named explicitly (``--config``), so a missing one is an
+    error. `flag_names`: ``{"coach.count_in_s": "--count-in"}``, to name the option in messages.
+    """
     environ = os.environ if environ is None else environ
     if config_path is None:
         config_path = Path(environ["VOICECOACH_CONFIG"]) if environ.get("VOICECOACH_CONFIG") else paths.config_file()
     merged: dict[str, dict[str, Any]] = {}
-    layers = [read_config_file(config_path), read_environment(environ)]
+    layers = [read_config_file(config_path, config_required), read_environment(environ)]
     flag_layer: dict[str, dict[str, Any]] = {}
     for dotted, value in (flags or {}).items():
         if value is None:
             continue
         section, key = dotted.split(".")
-        _apply(flag_layer, f"option --{key.replace('_', '-')}", section, key, value, from_text=isinstance(value, str))
+        name = (flag_names or {}).get(dotted) or f"--{key.replace('_', '-')}"
+        _apply(flag_layer, f"option {name}", section, key, value, from_text=isinstance(value, str))
     layers.append(flag_layer)
     for layer in layers:
         for section, values in layer.items():
@@ -224,4 +285,12 @@ def load_settings(
 
 def db_path(settings: Settings) -> Path:
     """The history database file the settings point at."""
-    return Path(settings.store.db).expanduser() if settings.store.db else paths.data_dir() / "history.sqlite3"
+    return expand_path(settings.store.db) if settings.store.db else paths.data_dir() / "history.sqlite3"
+
+
+def expand_path(text: str) -> Path:
+    """A path setting with ``~`` expanded; ``~nobody`` (no such user) stays as written."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)

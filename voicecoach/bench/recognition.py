@@ -109,10 +109,11 @@ def _worker(task: Task, out) -> None:
     so a hard stop by the parent keeps everything measured before it."""
     from voicecoach.listen import bench as lb
 
+    key = (task.engine.name, task.mode)
     try:
         grammar, freeform = _factories(task.engine, task.engine.language)
     except Exception as error:  # noqa: BLE001 - reported as a row
-        out.put(("error", task.engine.name, task.mode, f"{type(error).__name__}: {error}"))
+        out.put(("error", key, f"{type(error).__name__}: {error}"))
         return
     deadline = time.perf_counter() + task.budget_s
     for item_id, path, expected, word_end in task.items:
@@ -125,12 +126,12 @@ def _worker(task: Task, out) -> None:
             else:
                 run = lb.run_items(grammar, [item], task.engine.language, coach_speaking=task.mode == "gated")
         except Exception as error:  # noqa: BLE001 - one bad item is counted, the pass goes on
-            out.put(("item_error", task.engine.name, task.mode, f"{item_id}: {type(error).__name__}: {error}"))
+            out.put(("item_error", key, f"{item_id}: {type(error).__name__}: {error}"))
             continue
         decided = {s: [(d.command, d.at, "act" if d.acts else "ask", d.source) for d in ds]
                    for s, ds in run.results[0].decisions.items()}
-        out.put(("item", task.engine.name, task.mode, (item_id, decided, run.decode_s, run.audio_s, run.peak_rss_mb)))
-    out.put(("done", task.engine.name, task.mode, None))
+        out.put(("item", key, (item_id, decided, run.decode_s, run.audio_s, run.peak_rss_mb)))
+    out.put(("done", key, None))
 
 
 def _add(result: TaskResult, payload) -> None:
@@ -156,44 +157,25 @@ def run_tasks(tasks: list[Task], workers: int = 2, progress=print) -> list[TaskR
     A task past its budget plus :data:`GRACE_S` is terminated; what it measured so far is kept and
     its result says so in `error`.
     """
-    import multiprocessing
-    import queue as queues
+    from voicecoach.bench.workers import Job, run_jobs
 
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
     results = {(t.engine.name, t.mode): TaskResult(t.engine.name, t.mode, {}, [], len(t.items), 0.0, 0.0, 0.0) for t in tasks}
-    pending = sorted(tasks, key=lambda t: -t.budget_s)
-    running: dict[tuple[str, str], tuple[object, float]] = {}
-    while pending or running:
-        while pending and len(running) < workers:
-            task = pending.pop(0)
-            proc = context.Process(target=_worker, args=(task, out), daemon=True)
-            proc.start()
-            running[(task.engine.name, task.mode)] = (proc, time.perf_counter() + task.budget_s + GRACE_S)
-        try:
-            kind, engine, mode, payload = out.get(timeout=1.0)
-        except queues.Empty:
-            kind = None
+
+    def handle(kind: str, key, payload) -> None:
         if kind == "item":
-            _add(results[(engine, mode)], payload)
+            _add(results[key], payload)
         elif kind == "item_error":
-            results[(engine, mode)].item_errors.append(payload)
-        elif kind in ("done", "error") and (engine, mode) in running:
-            if kind == "error":
-                results[(engine, mode)].error = payload
-            proc, _ = running.pop((engine, mode))
-            proc.join(timeout=10)
-            _report(results[(engine, mode)], progress)
-        for key, (proc, hard_stop) in list(running.items()):
-            crashed = not proc.is_alive() and proc.exitcode not in (0, None)
-            if time.perf_counter() > hard_stop or crashed:
-                proc.terminate()
-                proc.join(timeout=10)
-                running.pop(key)
-                result = results[key]
-                result.error = result.error or (f"worker died (exit {proc.exitcode})" if crashed
-                                                else "stopped: an item ran past the time budget")
-                _report(result, progress)
+            results[key].item_errors.append(payload)
+        elif kind == "error":
+            results[key].error = payload
+
+    def finished(key, reason: str) -> None:
+        results[key].error = results[key].error or (
+            "stopped: an item ran past the time budget" if reason.startswith("stopped") else reason)
+        _report(results[key], progress)
+
+    jobs = [Job((t.engine.name, t.mode), _worker, (t,), t.budget_s) for t in sorted(tasks, key=lambda t: -t.budget_s)]
+    run_jobs(jobs, workers, handle, finished, GRACE_S)
     return list(results.values())
 
 

@@ -53,6 +53,7 @@ class Report:
     latencies: dict[str, list[float]] = field(default_factory=dict)  # "engine: pipeline" -> seconds
     details: dict = field(default_factory=dict)  # confusion matrices, false accept words, ...
     messages: list[str] = field(default_factory=list)  # skipped parts and why
+    extra_tables: dict[str, str] = field(default_factory=dict)  # title -> a preformatted table (printed after the main one)
 
 
 def _nan(value: float) -> bool:
@@ -142,6 +143,8 @@ def write(report: Report, folder: Path) -> dict[str, Path]:
           markdown_table(report.rows), ""]
     if has_chart:
         md += ["## Decision latency", "", f"![decision latency]({paths['chart'].name})", ""]
+    for title, text in report.extra_tables.items():
+        md += [f"## {title[:1].upper() + title[1:]}", "", "```", text, "```", ""]
     if report.messages:
         md += ["## Not measured or skipped", ""] + [f"- {m}" for m in report.messages] + [""]
     for name, matrix in report.details.get("confusion", {}).items():

@@ -37,6 +37,14 @@ class Options:
     voice: bool = True
     session: bool = True
     engines: tuple[str, ...] = ()  # only these engines ("" = all available)
+    recognition: bool = True  # the per-file recognition passes
+    hearing: bool = True  # whole simulated sessions in rooms (voicecoach.bench.hearing)
+    hearing_sessions: int = 20  # seeded sessions per engine and room kind through our pipeline
+    hearing_baseline_sessions: int = 6  # of those, how many also through the previous defaults and the naive way
+    hearing_length_s: float = 90.0  # the simulated person says "stop" after this much audio
+    hearing_budget_s: float = 240.0  # wall seconds per engine and room kind
+    rooms: tuple[str, ...] = ()  # only these room kinds ("" = all)
+    stream_items: int = 80  # command items in the continuous-stream pass per engine (0 = skip it)
 
 
 def run(options: Options, settings: Settings = Settings(), say: Callable[[str], None] = print) -> Report:
@@ -48,6 +56,23 @@ def run(options: Options, settings: Settings = Settings(), say: Callable[[str], 
         report.messages.append(f"real speech: {real} not found; real-speech rows skipped")
         say(f"note: real-speech folder {real} not found; its rows are skipped")
         real = None
+    folder, items = _corpus(options, real, report, say) if options.recognition or options.stream_items else (None, [])
+    if options.recognition:
+        _recognition(options, settings, folder, items, report, say)
+    if options.hearing:
+        _hearing(options, report, real, say)
+    if options.stream_items:
+        _stream(options, folder, items, report, say)
+    if options.voice:
+        _voice(settings, report, say)
+    if options.session:
+        _session(report, say)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _corpus(options: Options, real: Path | None, report: Report, say) -> tuple[Path, list]:
+    """Build (or find) the test-audio corpus; the whole sessions do not need it."""
     say(f"corpus: profile {options.profile}, seed {options.seed}")
     t0 = time.perf_counter()
     folder = build_corpus(options.profile, options.seed, options.corpus, real, progress=lambda m: say("  " + m))
@@ -58,13 +83,7 @@ def run(options: Options, settings: Settings = Settings(), say: Callable[[str], 
                      "minutes": {c: round(m, 1) for c, m in minutes.items()}, "build_s": round(time.perf_counter() - t0, 1),
                      "summary": ", ".join(f"{counts[c]} {c} ({minutes[c]:.1f} min)" for c in sorted(counts))}
     say(f"  {report.corpus['summary']} in {folder} ({report.corpus['build_s']} s)")
-    _recognition(options, settings, folder, items, report, say)
-    if options.voice:
-        _voice(settings, report, say)
-    if options.session:
-        _session(report, say)
-    report.seconds = time.perf_counter() - started
-    return report
+    return folder, items
 
 
 def _recognition(options: Options, settings: Settings, folder: Path, items, report: Report, say) -> None:
@@ -90,6 +109,57 @@ def _recognition(options: Options, settings: Settings, folder: Path, items, repo
         report.latencies.update(latencies)
         for key, value in details.items():
             report.details.setdefault(key, {}).update(value)
+
+
+def _engines(options: Options, settings: Settings) -> list:
+    engines, _ = rec.available_engines(settings.listen.model)
+    return [e for e in engines if not options.engines or e.name in options.engines]
+
+
+def _hearing(options: Options, report: Report, real: Path | None, say) -> None:
+    """Whole sessions: the real coach, a simulated person, a simulated room, one stream each."""
+    try:
+        from voicecoach.bench import hearing_report
+        from voicecoach.bench.hearing_run import Cell, run_cells
+        from voicecoach.bench.room import ROOM_KINDS
+    except ImportError as error:
+        report.rows.append(Row("sessions", "", "whole sessions", None, note=f"not measured ({error})"))
+        return
+    rooms = [r for r in ROOM_KINDS if not options.rooms or r in options.rooms]
+    cells = [Cell(engine, room, options.hearing_sessions, options.hearing_baseline_sessions, options.hearing_length_s,
+                  options.hearing_budget_s, str(real) if real else None)
+             for engine in _engines(options, Settings()) for room in rooms]
+    say(f"sessions: {len(cells)} engine x room cells, up to {options.hearing_sessions} sessions of "
+        f"{options.hearing_length_s:g} s each ({options.workers} workers)")
+    summary = hearing_report.summarize(run_cells(cells, options.workers, say))
+    report.rows += hearing_report.rows(summary)
+    report.details["sessions"] = summary
+    report.extra_tables["whole sessions"] = hearing_report.table(summary)
+
+
+def _stream(options: Options, folder: Path, items, report: Report, say) -> None:
+    """The continuous-stream pass: the same items one file at a time and joined into one stream."""
+    import multiprocessing
+
+    from voicecoach.bench import stream
+
+    engines = _engines(options, Settings())
+    say(f"stream: {options.stream_items} command items per engine, one file at a time and as one stream "
+        f"({', '.join(f'{g:g}' for g in stream.GAPS_S)} s apart)")
+    with multiprocessing.get_context("spawn").Pool(max(1, min(options.workers, len(engines)))) as pool:
+        results = pool.map(stream.worker, [(e, folder, items, options.stream_items, options.seed) for e in engines])
+    for name, figures in results:
+        report.details.setdefault("stream", {})[name] = figures
+        if "error" in figures:
+            report.rows.append(Row("stream", name, "stream / isolated accuracy", None, note=f"not measured ({figures['error']})"))
+            continue
+        for gap in stream.GAPS_S:
+            report.rows.append(Row("stream", name, f"accuracy as one stream, {gap:g} s apart", 100 * figures[f"stream_{gap:g}s"],
+                                   "%", 100 * figures["isolated"], "one file each",
+                                   note=f"n={figures['n_commands']}, FA {figures[f'stream_{gap:g}s_false_accepts']}"
+                                        f"/{figures['n_negatives']} negatives"))
+        report.rows.append(Row("stream", name, "stream / isolated accuracy, 1.5 s apart", figures["ratio_1.5s"], "",
+                               goal="stream_ratio"))
 
 
 def _voice(settings: Settings, report: Report, say) -> None:
@@ -147,5 +217,9 @@ def _session(report: Report, say) -> None:
 
 def budget_for(profile: str) -> tuple[float, float]:
     """(recognition budget per engine pass, free-form audio seconds) that fit a profile in 15 minutes."""
-    return {"full": (300.0, 360.0), "quick": (90.0, 90.0), "tiny": (60.0, 20.0)}.get(profile, (300.0, 360.0))
+    return {"full": (150.0, 240.0), "quick": (60.0, 60.0), "tiny": (40.0, 20.0)}.get(profile, (150.0, 240.0))
+
+
+# profile -> (sessions, baseline sessions, session length s, wall budget per engine x room s, stream items)
+HEARING = {"full": (20, 6, 90.0, 240.0, 80), "quick": (4, 2, 75.0, 90.0, 30), "tiny": (1, 1, 40.0, 60.0, 6)}
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
 from voicecoach.settings import Settings
 
 GRAPHVIZ_FORMATS = ("svg", "png")
@@ -96,11 +96,14 @@ def run_practice(args: argparse.Namespace, settings: Settings) -> int:
     """A live session: speaks, listens (or reads typed commands with --text), records history."""
     from voicecoach.practice import practise
 
-    practise(settings, text=args.text, drill_id=args.drill, resume=args.resume)
+    reason = practise(settings, text=args.text, drill_id=args.drill, resume=args.resume)
+    if reason == "interrupted":  # Ctrl-C / SIGTERM: nothing ends the session in the history
+        notice("interrupted; the next `voicecoach practice` offers to pick up where you stopped")
+        return 130
     return 0
 
 
-def write_diagram(out: Path) -> Path:
+def write_diagram(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     """Draw the machine to `out` (.svg/.png with graphviz, else Mermaid text); return the file written."""
     import logging
 
@@ -120,20 +123,21 @@ def write_diagram(out: Path) -> Path:
     kwargs = machine_kwargs(answers=False)  # the in-place answers are listed in docs/coach.md
     machine = GraphMachine(graph_engine=engine, show_conditions=True, title="voicecoach coach", **kwargs)
     graph = machine.get_graph()
-    try:
-        if engine == "graphviz":
-            graph.draw(str(out), format=fmt, prog="dot")
-        else:
-            out.write_text(graph.draw(None), encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"{out}: cannot write the diagram ({error.strerror or error})") from None
+    from voicecoach.outfile import write_output
+
+    try:  # drawn in memory, then written in one go: a failure leaves no stray or empty file
+        data = graph.draw(None, format=fmt, prog="dot") if engine == "graphviz" else graph.draw(None).encode("utf-8")
     except Exception as error:  # graphviz's ExecutableNotFound and friends
         raise UserError(f"cannot draw {out}: {error}") from None
+    write_output(out, lambda temp: temp.write_bytes(data), protected)
     return out
 
 
 def run_diagram(args: argparse.Namespace, settings: Settings) -> int:
     """Write the state machine diagram."""
-    written = write_diagram(args.out)
+    from voicecoach.outfile import database_files
+    from voicecoach.settings import db_path
+
+    written = write_diagram(args.out, tuple(database_files(db_path(settings))))
     print(written)
     return 0

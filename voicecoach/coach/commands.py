@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -38,9 +38,18 @@ class Command(StrEnum):
     FASTER = "faster"
     SHORTER = "shorter"
     MORE_DETAIL = "more_detail"
+    LOUDER = "louder"
+    QUIETER = "quieter"
     PROGRESS = "progress"
     NEW = "new"
     START = "start"
+    # answers to the coach's own questions
+    WEIGHT = "weight"  # a number of kilos (the phrases of the [weights] table)
+    STRENGTH = "strength"
+    ENDURANCE = "endurance"
+    HEAD = "head"
+    UPPER_BACK = "upper_back"
+    TAILBONE = "tailbone"
 
 
 # Accepted in every state, whatever else the state allows (the recognizer always listens for them).
@@ -68,6 +77,11 @@ class Vocabulary:
 
     language: str
     phrases: dict[str, Command]  # normalized phrase -> command
+    values: dict[str, float] = field(default_factory=dict)  # normalized weight phrase -> kilos
+
+    def value(self, text: str) -> float | None:
+        """The kilos a weight phrase stands for ("eight" -> 8), or None."""
+        return self.values.get(normalize(text))
 
     def match(self, text: str) -> Command | None:
         """The command an utterance is, if it is exactly one known phrase."""
@@ -93,16 +107,19 @@ def load_vocabulary(language: str = "en") -> Vocabulary:
     if language not in LANGUAGES:
         raise UserError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}", 2)
     text = resources.files("voicecoach.coach").joinpath("vocab", f"{language}.toml").read_text("utf-8")
-    table = tomllib.loads(text)["phrases"]
+    data = tomllib.loads(text)
     phrases: dict[str, Command] = {}
-    for name, items in table.items():
-        command = Command(name)
-        for phrase in items:
-            key = normalize(phrase)
-            if key in phrases:
-                raise ValueError(f"vocab/{language}.toml: phrase {phrase!r} is used by {phrases[key]} and {command}")
-            phrases[key] = command
+    values: dict[str, float] = {}
+    entries = [(Command(name), phrase) for name, items in data["phrases"].items() for phrase in items]
+    entries += [(Command.WEIGHT, phrase) for phrase in data.get("weights", {})]
+    for command, phrase in entries:
+        key = normalize(phrase)
+        if key in phrases:
+            raise ValueError(f"vocab/{language}.toml: phrase {phrase!r} is used by {phrases[key]} and {command}")
+        phrases[key] = command
+    for phrase, kilos in data.get("weights", {}).items():
+        values[normalize(phrase)] = float(kilos)
     missing = set(Command) - set(phrases.values())
     if missing:
         raise ValueError(f"vocab/{language}.toml: no phrase for {', '.join(sorted(missing))}")
-    return Vocabulary(language, phrases)
+    return Vocabulary(language, phrases, values)

@@ -37,6 +37,11 @@ def number_word(n: int) -> str:
     return f"{_ONES[hundreds]} hundred" + (f" and {number_word(rest)}" if rest else "")
 
 
+def spoken_number(value: float) -> int | str:
+    """Whole numbers become ints (spoken as words by :func:`line`); others stay as digits ("12.5")."""
+    return int(value) if float(value).is_integer() else f"{value:g}"
+
+
 def in_sentence(name: str) -> str:
     """A drill name inside a sentence: "Wall hip hinge" -> "wall hip hinge" (acronyms kept)."""
     return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
@@ -114,12 +119,6 @@ def phase_cue(cues: dict[str, tuple[str, ...]], phases: tuple[str, ...], phase: 
     turn_phase, cue = rotation[(first_round + rep - 2) % len(rotation)]
     return cue if turn_phase == phase else None
 
-
-def mistake_index(rep: int, every: int, count: int, verbosity: str) -> int | None:
-    """Which mistake correction to remind on rep `rep` (every `every` reps, in turn), or None."""
-    if verbosity == "terse" or every <= 0 or count == 0 or rep % every:
-        return None
-    return (rep // every - 1) % count
 
 
 def join_and(items: list[str] | tuple[str, ...]) -> str:

@@ -27,40 +27,64 @@ from voicecoach.coach.commands import Command
 STATES: dict[str, str] = {
     "idle": "before the session; waits for start",
     "welcome": "greets and says today's plan",
+    "pain_check": "after a session with pain: does it still hurt? (yes ends the day)",
     "intro": "a drill's name, equipment and set-up steps, one at a time",
-    "ready": "the ready prompt before a set; waits for ready, or counts in",
+    "goal": "asked once, for a drill with a range of sets and reps: strength or endurance?",
+    "weight": "a drill with a weight: how many kilos?",
+    "ready": "the ready prompt before a set; waits for ready (or counts in, unloaded drills only)",
     "set": "reps on the drill's tempo, with cues, counts and mistake reminders",
+    "back_check": "after a set: any pain in your low back? (yes is the pain path)",
     "form_check": "the drill's yes/no form question after a set",
-    "rest": "rest between sets, with halfway, ten seconds and three-two-one",
+    "form_detail": "after a no: where did it go wrong? (the answer picks the correction)",
+    "rest": "rest between sets, with the next set's focus; ends in the next set",
     "drill_done": "a drill is finished or skipped",
     "paused": "every timer frozen until resume",
-    "safety": "stopped for pain; offers the easier drill",
+    "safety": "stopped for pain: has the pain gone?",
+    "offer": "the pain has gone: say next for an unloaded, easier drill",
     "ended": "the summary is said; nothing more",
 }
 
 INTERNAL_TRIGGERS = ("begin", "advance")
 # Commands answered in place in every active state (left out of the diagram to keep it readable).
-ANSWERS = ("repeat", "status", "help", "progress", "slower", "faster", "more_detail", "shorter")
+ANSWERS = ("repeat", "status", "help", "progress", "slower", "faster", "more_detail", "shorter", "louder", "quieter")
 
 # States a pause can freeze, and the states in which a session is under way.
-PAUSABLE = ("welcome", "intro", "ready", "set", "form_check", "rest", "drill_done", "safety")
+PAUSABLE = ("welcome", "pain_check", "intro", "goal", "weight", "ready", "set", "back_check", "form_check",
+            "form_detail", "rest", "drill_done", "safety", "offer")
 ACTIVE = (*PAUSABLE, "paused")
 NOT_ENDED = ("idle", *ACTIVE)
 # States of the drill itself: where "skip" and "back" make sense.
-IN_DRILL = ("intro", "ready", "set", "form_check")
+IN_DRILL = ("intro", "goal", "weight", "ready", "set", "back_check", "form_check", "form_detail")
+# What follows a set's questions: rest, or the drill is done.
+_AFTER_SET = [("rest", "more_sets", "start_rest"), ("drill_done", None, "finish_drill")]
 
 _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
-    # the start
+    # the start; after a session with pain, first: does it still hurt?
     ("begin", "idle", "welcome", None, "say_welcome"),
     ("start", "idle", "welcome", None, "say_welcome"),
     ("next", "idle", "welcome", None, "say_welcome"),
     ("new", "idle", "welcome", None, "say_welcome"),
+    ("advance", "welcome", "pain_check", "asks_pain_check", "ask_pain_check"),
     ("advance", "welcome", "intro", None, "start_intro"),
+    ("next", "welcome", "pain_check", "asks_pain_check", "ask_pain_check"),
     ("next", "welcome", "intro", None, "start_intro"),
-    # a drill's set-up steps
+    ("yes", "pain_check", "ended", None, "end_still_hurts"),
+    ("no", "pain_check", "intro", None, "start_gently"),
+    ("advance", "pain_check", "intro", None, "start_gently_unanswered"),
+    # a drill's set-up steps, then (when they matter) the goal and the weight
     ("next", "intro", None, None, "next_step"),
     ("back", "intro", None, None, "previous_step"),
+    ("advance", "intro", "goal", "asks_goal", "ask_goal"),
+    ("advance", "intro", "weight", "asks_weight", "ask_weight"),
     ("advance", "intro", "ready", None, "prompt_set"),
+    ("strength", "goal", None, None, "choose_strength"),
+    ("endurance", "goal", None, None, "choose_endurance"),
+    ("next", "goal", None, None, "goal_unanswered"),
+    ("advance", "goal", "weight", "asks_weight", "ask_weight"),
+    ("advance", "goal", "ready", None, "prompt_set"),
+    ("weight", "weight", None, None, "take_weight"),
+    ("next", "weight", None, None, "skip_weight"),
+    ("advance", "weight", "ready", None, "prompt_set"),
     # the ready prompt
     ("next", "ready", "set", None, "start_set"),
     ("advance", "ready", "set", None, "start_set"),
@@ -69,18 +93,26 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     # a set of reps; "done" ends it early, then it ends like any other set
     ("done", "set", None, None, "end_set_early"),
     ("back", "set", "ready", None, "restart_set"),
-    ("advance", "set", "form_check", "has_form_check", "ask_form_check"),
-    ("advance", "set", "rest", "more_sets", "start_rest"),
-    ("advance", "set", "drill_done", None, "finish_drill"),
-    # the form check
+    ("advance", "set", "back_check", None, "ask_back_check"),
+    # after a set, one question at a time: the low back first (yes is the pain path), then form
+    ("yes", "back_check", "safety", None, "safety_stop"),
+    ("no", "back_check", None, None, "back_fine"),
+    ("next", "back_check", None, None, "skip_question"),
+    ("advance", "back_check", "form_check", "has_form_check", "ask_form_check"),
+    *[("advance", "back_check", dest, guard, action) for dest, guard, action in _AFTER_SET],
     ("yes", "form_check", None, None, "answer_yes"),
+    ("no", "form_check", "form_detail", "has_form_detail", "ask_form_detail"),
     ("no", "form_check", None, None, "answer_no"),
     ("next", "form_check", None, None, "skip_question"),
     ("back", "form_check", "ready", None, "redo_set"),
-    ("advance", "form_check", "rest", "more_sets", "start_rest"),
-    ("advance", "form_check", "drill_done", None, "finish_drill"),
-    # rest between sets
+    *[("advance", "form_check", dest, guard, action) for dest, guard, action in _AFTER_SET],
+    *[(answer, "form_detail", None, None, f"detail_{answer}") for answer in ("head", "upper_back", "tailbone")],
+    ("back", "form_detail", None, None, "detail_upper_back"),  # "back" answers "your upper back" here
+    ("next", "form_detail", None, None, "skip_question"),
+    *[("advance", "form_detail", dest, guard, action) for dest, guard, action in _AFTER_SET],
+    # rest between sets: it ends in the next set (a loaded drill waits for ready)
     ("next", "rest", "ready", None, "prompt_set"),
+    ("advance", "rest", "set", "!waits_for_ready", "start_set_after_rest"),
     ("advance", "rest", "ready", None, "prompt_set"),
     ("back", "rest", "ready", None, "redo_previous_set"),
     # skipping a drill, and what follows a drill
@@ -89,14 +121,16 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("advance", "drill_done", "intro", "more_drills", "start_next_drill"),
     ("next", "drill_done", "ended", None, "end_completed"),
     ("advance", "drill_done", "ended", None, "end_completed"),
-    # safety: from anywhere, at once
+    # safety: from anywhere, at once. An easier, unloaded drill only once the pain has gone,
+    # and only by an explicit "next".
     ("pain", NOT_ENDED, "safety", None, "safety_stop"),
-    ("next", "safety", "intro", "has_easier_drill", "start_easier_drill"),
-    ("yes", "safety", "intro", "has_easier_drill", "start_easier_drill"),
-    ("next", "safety", None, None, "say_no_easier_drill"),
-    ("yes", "safety", None, None, "say_no_easier_drill"),
+    ("yes", "safety", "offer", "has_easier_drill", "offer_easier_drill"),
+    ("yes", "safety", "ended", None, "end_pain_gone"),
     ("no", "safety", "ended", None, "end_after_pain"),
     ("advance", "safety", "ended", None, "end_after_pain"),
+    ("next", "offer", "intro", None, "start_easier_drill"),
+    ("no", "offer", "ended", None, "end_after_pain"),
+    ("advance", "offer", "ended", None, "end_after_pain"),
     # stop: the summary, then silence
     ("stop", NOT_ENDED, "ended", None, "end_stopped"),
     # answers that never change the state
@@ -108,6 +142,8 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("faster", ACTIVE, None, None, "go_faster"),
     ("more_detail", ACTIVE, None, None, "more_detail_please"),
     ("shorter", ACTIVE, None, None, "less_detail_please"),
+    ("louder", ACTIVE, None, None, "go_louder"),
+    ("quieter", ACTIVE, None, None, "go_quieter"),
     # pause and resume (generated: one resume row per pausable state)
     ("pause", PAUSABLE, "paused", None, "say_paused"),
     *[("resume", "paused", state, f"paused_in_{state}", "resume_timers") for state in PAUSABLE],

@@ -51,9 +51,12 @@ def parse_script(text: str, source: str = "script") -> list[ScriptLine]:
 def read_script(path: str) -> list[ScriptLine]:
     """Read and parse a script file; ``-`` reads standard input."""
     if path == "-":
-        return parse_script(sys.stdin.read(), "<stdin>")
+        try:
+            return parse_script(sys.stdin.read().removeprefix("\ufeff"), "<stdin>")
+        except UnicodeDecodeError:
+            raise UserError("<stdin>: not UTF-8 text", 2) from None
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM some editors write is fine
     except OSError as error:
         raise UserError(f"{path}: cannot read script ({error.strerror or error})", 2) from None
     except UnicodeDecodeError:

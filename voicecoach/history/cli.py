@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from voicecoach.errors import UserError
 
 DB_HELP = "history database (default: <data dir>/history.sqlite3; env VOICECOACH_DB)"
 
@@ -35,18 +34,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _sessions(settings) -> list:
-    """Every session in the database the settings point at; [] if there is no database yet."""
-    from voicecoach.history.store import open_store
+    """Every session in the database the settings point at; [] if there is no database yet.
+
+    Opened read-only, so a history on a read-only disk (or one a session is writing) can be viewed."""
+    from voicecoach.history.store import open_readonly
     from voicecoach.settings import db_path
 
     path = db_path(settings)
     if not path.exists():
         return []
-    store = open_store(path, create=False, check_writable=False)
+    store = open_readonly(path)
     try:
         return store.sessions()
     finally:
         store.close()
+
+
+def _protected(settings) -> list[Path]:
+    from voicecoach.outfile import database_files
+    from voicecoach.settings import db_path
+
+    return database_files(db_path(settings))
 
 
 def _library():
@@ -58,10 +66,14 @@ def _library():
 def run_history(args: argparse.Namespace, settings) -> int:
     from voicecoach.history import report
 
+    from voicecoach.outfile import check_not_protected, write_output
+
+    if args.plot:
+        check_not_protected(args.plot, _protected(settings))
     sessions = _sessions(settings)
     library = _library()
     if args.plot:
-        lines = report.plot_reps(sessions, args.plot, library)
+        lines = write_output(args.plot, lambda temp: report.plot_reps(sessions, temp, library), _protected(settings))
         print(f"wrote {args.plot} ({lines} drill{'s' if lines != 1 else ''}, {len(sessions)} sessions)", file=sys.stderr)
     if args.json:
         print(json.dumps(report.history_json(sessions), indent=2))
@@ -84,14 +96,19 @@ def run_progress(args: argparse.Namespace, settings) -> int:
 def run_export(args: argparse.Namespace, settings) -> int:
     from voicecoach.history import report
 
+    from voicecoach.outfile import check_not_protected, write_output
+
+    if str(args.csv) != "-":
+        check_not_protected(args.csv, _protected(settings))  # before reading anything
     sessions = _sessions(settings)
     if str(args.csv) == "-":
         report.export_csv(sessions, sys.stdout)
         return 0
-    try:
-        with open(args.csv, "w", newline="", encoding="utf-8") as out:
-            rows = report.export_csv(sessions, out)
-    except OSError as error:
-        raise UserError(f"cannot write {args.csv}: {error.strerror or error}") from None
+
+    def write(temp: Path) -> int:
+        with open(temp, "w", newline="", encoding="utf-8") as out:
+            return report.export_csv(sessions, out)
+
+    rows = write_output(args.csv, write, _protected(settings))
     print(f"wrote {args.csv} ({rows} rows)", file=sys.stderr)
     return 0

@@ -4,16 +4,21 @@ The history is replayed session by session, oldest first, from the bottom rung. 
 judged by the first row of :data:`RULES` that applies, using the current drill's own criterion
 (``Drill.progression``: sets x reps, good form, variation) from the drill library:
 
-1. pain reported on the current drill: step back to its regression target, easiest variation;
+1. pain reported on the current drill (or its unloaded primer set): step back to its regression
+   target, easiest variation;
 2. pain anywhere else that day: hold (never progress on a day with pain);
-3. the criterion met at the variation it names (or the drill has none): move up to ``progression.to``;
-4. the criterion met at an easier variation: move to the next harder variation;
+3. the criterion met, in ``library.criterion_sessions`` sessions on this rung since the last pain
+   (a team choice: two, so one lucky self-rated "yes" never promotes): move on, to
+   ``progression.to`` or to the next harder variation;
+4. the criterion met, but not in enough sessions yet: hold, and say how many more;
 5. otherwise: hold.
 
 A set counts towards the criterion when it was finished with at least ``reps`` reps, at the
 variation being judged, and (when ``good_form``) with a "yes" to the form check. The criterion is
-met when ``sets`` such sets are done in one session. Sessions with no finished set and no pain
-change nothing.
+met in a session when ``sets`` such sets are done in it. Sessions with no finished set and no pain
+change nothing. After a pain day the plan is gentle (fewer sets, slower reps: ``program.toml``
+``[gentle]``) and the coach first asks whether it still hurts. For a drill with a range of sets and
+reps (004: "depending on your goals") the person's goal, asked once, picks them.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Callable, Iterable
 from voicecoach.coach.lines import in_sentence, number_word
 from voicecoach.history.records import SessionRecord, SetRecord
 from voicecoach.program.model import Drill, Library
-from voicecoach.program.plan import Plan, PlanItem
+from voicecoach.program.plan import Plan, PlanItem, with_primers
 
 @dataclass(frozen=True)
 class Rung:
@@ -76,6 +81,8 @@ class Standing:
     sessions_on_rung: int  # sessions with finished sets on the current rung
     best_good_sets: int  # most sets that counted in one session on the current rung
     path: tuple[tuple[date, Rung, str], ...]  # per counted session: day, rung after it, rule applied
+    met_sessions: int = 0  # sessions on this rung since the last pain that met the criterion
+    goal: str | None = None  # the person's goal, once asked
 
 
 def easiest_variation(drill: Drill) -> str | None:
@@ -91,12 +98,27 @@ def _variation_name(drill: Drill, variation_id: str | None) -> str:
     return next((in_sentence(v.name) for v in drill.variations if v.id == variation_id), variation_id or "")
 
 
-def criterion(library: Library, rung: Rung) -> Criterion | None:
-    """The criterion to move on from ``rung``, from the drill's data; None at the top."""
+def goal_target(library: Library, drill: Drill, goal: str | None) -> tuple[int, int] | None:
+    """(sets, reps) a goal picks from a drill's ranges (clamped to them); None without a range or goal."""
+    if drill.reps.low == drill.reps.high or goal not in library.goals:
+        return None
+    chosen = library.goals[goal]
+    return (max(drill.sets.low, min(drill.sets.high, chosen.sets)), max(drill.reps.low, min(drill.reps.high, chosen.reps)))
+
+
+def criterion(library: Library, rung: Rung, goal: str | None = None) -> Criterion | None:
+    """The criterion to move on from ``rung``, from the drill's data (and the goal, for a drill
+    with a range); None at the top."""
     drill = library[rung.drill_id]
     prog = drill.progression
     if prog is None:
         return None
+    picked = goal_target(library, drill, goal)
+    if picked:
+        sets, reps = picked
+        words = f"{number_word(sets)} sets of {number_word(reps)} with good form"
+        target = library[prog.to]
+        return Criterion(sets, reps, prog.good_form, prog.variation, words, Rung(target.id, easiest_variation(target)), "promoted")
     ids = [v.id for v in drill.variations]
     if prog.variation is not None and rung.variation in ids and ids.index(rung.variation) < ids.index(prog.variation):
         harder = ids[ids.index(rung.variation) + 1]
@@ -129,16 +151,21 @@ class _Context:
     session: SessionRecord
     pain_days: frozenset[date]  # days with a pain report so far (this session's included)
     crit: Criterion | None
+    met_before: int = 0  # sessions on this rung since the last pain that met the criterion
 
     @property
     def drill(self) -> Drill:
         return self.library[self.rung.drill_id]
 
     def pain_here(self) -> bool:
-        return any(p.drill in (None, self.rung.drill_id) for p in self.session.pains)
+        mine = (None, self.rung.drill_id, self.drill.primer)
+        return any(p.drill in mine for p in self.session.pains)
 
     def met(self) -> bool:
         return self.crit is not None and self.crit.good_sets(self.session, self.rung.drill_id) >= self.crit.sets
+
+    def met_enough(self) -> bool:
+        return self.met() and self.met_before + 1 >= self.library.criterion_sessions
 
 
 def _step_back(c: _Context) -> tuple[Rung, Change | None]:
@@ -146,7 +173,7 @@ def _step_back(c: _Context) -> tuple[Rung, Change | None]:
     after = Rung(target.id, easiest_variation(target))
     name = in_sentence(c.drill.name)
     if after == c.rung:
-        line = f"You reported pain on the {name} last time, so today we stay with it and take it gently."
+        line = f"You reported pain on the {name} last time, so today we stay with it."
         return after, Change("held_for_pain", c.rung, after, line)
     line = f"You reported pain on the {name} last time, so today we step back to the {in_sentence(target.name)}."
     return after, Change("stepped_back", c.rung, after, line)
@@ -168,6 +195,13 @@ def _move_on(c: _Context) -> tuple[Rung, Change | None]:
     return after, Change(c.crit.kind, c.rung, after, line)
 
 
+def _met_once(c: _Context) -> tuple[Rung, Change | None]:
+    left = c.library.criterion_sessions - c.met_before - 1
+    more = "once more" if left == 1 else f"in {number_word(left)} more sessions"
+    line = f"Last time you did {c.crit.rule}. Do it {more}, without pain, to move on."
+    return c.rung, Change("met_once", c.rung, c.rung, line)
+
+
 def _hold(c: _Context) -> tuple[Rung, Change | None]:
     return c.rung, None
 
@@ -182,14 +216,17 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("pain on this drill: step back", _Context.pain_here, _step_back),
     Rule("pain that day: hold", lambda c: c.session.day in c.pain_days, _hold_for_pain),
-    Rule("criterion met: move on", _Context.met, _move_on),
+    Rule("criterion met: move on", _Context.met_enough, _move_on),
+    Rule("criterion met: once more", _Context.met, _met_once),
     Rule("otherwise: hold", lambda c: True, _hold),
 )
+PAIN_CHANGES = ("stepped_back", "held_for_pain")
 
 
-def judge(library: Library, rung: Rung, session: SessionRecord, pain_days: frozenset[date]) -> tuple[str, Rung, Change | None]:
+def judge(library: Library, rung: Rung, session: SessionRecord, pain_days: frozenset[date], met_before: int = 0,
+          goal: str | None = None) -> tuple[str, Rung, Change | None]:
     """Apply the first rule that fits one session; return (rule name, rung after, change)."""
-    context = _Context(library, rung, session, pain_days, criterion(library, rung))
+    context = _Context(library, rung, session, pain_days, criterion(library, rung, goal), met_before)
     for rule in RULES:
         if rule.applies(context):
             return (rule.name, *rule.then(context))
@@ -202,34 +239,45 @@ def _counts(session: SessionRecord) -> bool:
 
 def standing(library: Library, sessions: Iterable[SessionRecord]) -> Standing:
     """Replay sessions (oldest first) from the bottom rung; see the module docstring for the rules."""
-    rung, change, on_rung, best = start_rung(library), None, 0, 0
+    rung, change, on_rung, best, met, goal = start_rung(library), None, 0, 0, 0, None
     pain_days: set[date] = set()
     path = []
     for session in sessions:
+        goal = session.goal or goal
         if not _counts(session):
             continue
         if rung.drill_id not in library.drills:  # a user drill that was removed: start again
             rung = start_rung(library)
         if session.pains:
             pain_days.add(session.day)
-        crit = criterion(library, rung)
+        crit = criterion(library, rung, goal)
         good = crit.good_sets(session, rung.drill_id) if crit else 0
-        name, after, change = judge(library, rung, session, frozenset(pain_days))
+        name, after, change = judge(library, rung, session, frozenset(pain_days), met, goal)
+        if after != rung or change is not None and change.kind in PAIN_CHANGES:
+            met = 0
+        elif crit is not None and good >= crit.sets:
+            met += 1
         if after != rung:
             on_rung, best = 0, 0
         elif session.finished_sets(rung.drill_id):
             on_rung, best = on_rung + 1, max(best, good)
         rung = after
         path.append((session.day, rung, name))
-    return Standing(rung, change, on_rung, best, tuple(path))
+    return Standing(rung, change, on_rung, best, tuple(path), met, goal)
 
 
 def plan_for(library: Library, where: Standing, sessions: Iterable[SessionRecord] = ()) -> Plan:
-    """Today's plan from a standing: the current drill and variation, enough sets to meet the
-    criterion, the last load used on that drill, and the change's sentence as an announcement."""
+    """Today's plan from a standing: the current drill and variation (after its unloaded check set
+    when it is loaded), enough sets to meet the criterion, the last load used on that drill, the
+    accessories, and the change's sentence as an announcement. After pain: gentle (fewer sets,
+    slower reps, no accessories), and the coach first asks whether it still hurts."""
     drill = library[where.rung.drill_id]
-    crit = criterion(library, where.rung)
+    crit = criterion(library, where.rung, where.goal)
     sets = max(drill.sets.target, crit.sets if crit else 0)
+    picked = goal_target(library, drill, where.goal)
+    reps = None
+    if picked:
+        sets, reps = picked
     variation = where.rung.variation
     load = None
     for session in sessions:
@@ -237,8 +285,17 @@ def plan_for(library: Library, where: Standing, sessions: Iterable[SessionRecord
             load = s.load_kg if s.load_kg is not None else load
             if drill.variations and crit is None and s.variation:
                 variation = s.variation  # no criterion to climb: keep the one last used
+    after_pain = where.change is not None and where.change.kind in PAIN_CHANGES
     announcements = (where.change.line,) if where.change else ()
-    return Plan((PlanItem(drill.id, sets, variation, load if drill.load else None),), announcements)
+    tempo = 1.0
+    if after_pain:
+        sets, tempo = min(sets, library.gentle_sets), library.gentle_tempo
+        announcements = (f"{where.change.line[:-1]}, gently: {number_word(sets)} sets, a little slower.",)
+    items = [PlanItem(drill.id, sets, variation, load if drill.load else None, tempo_scale=tempo, reps=reps)]
+    if not after_pain:
+        items += [PlanItem(a, library[a].sets.target) for a in library.accessories if a != drill.id]
+    ask_goal = drill.reps.low != drill.reps.high and where.goal is None and bool(library.goals)
+    return Plan(tuple(with_primers(library, items)), announcements, pain_check=after_pain, ask_goal=ask_goal)
 
 
 def plan_today(library: Library, store) -> Plan:
@@ -249,14 +306,16 @@ def plan_today(library: Library, store) -> Plan:
 
 def needed_line(library: Library, where: Standing) -> str:
     """One sentence: exactly what is needed to move on (or that this is the top)."""
-    crit = criterion(library, where.rung)
+    crit = criterion(library, where.rung, where.goal)
     if crit is None:
         return "That's the top of the ladder, so keep every rep crisp."
     if crit.kind == "harder_variation":
         goal = _variation_name(library[where.rung.drill_id], crit.leads_to.variation)
     else:
         goal = f"the {in_sentence(library[crit.leads_to.drill_id].name)}"
-    return (f"To move on to {goal}, do {crit.rule} in one session, without pain; "
+    times = library.criterion_sessions
+    sessions = "in one session" if times == 1 else f"in {number_word(times)} sessions"
+    return (f"To move on to {goal}, do {crit.rule}, {sessions}, without pain; "
             f"your best so far is {number_word(where.best_good_sets)} of {number_word(crit.sets)}.")
 
 

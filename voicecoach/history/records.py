@@ -76,6 +76,7 @@ class SessionRecord:
     pains: tuple[PainRecord, ...]
     drills_done: tuple[DrillDone, ...]
     commands: int  # how many commands were heard
+    goal: str | None = None  # the goal chosen in this session, if it was asked
 
     @property
     def day(self) -> date:

@@ -163,9 +163,7 @@ def plot_reps(sessions: list[SessionRecord], path: Path, library: Library | None
         ax.legend()
     fig.autofmt_xdate()
     try:
-        fig.savefig(path, format="png")
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+        fig.savefig(path, format="png")  # an OSError goes to the caller (voicecoach.outfile)
     finally:
         plt.close(fig)
     return len(series)

@@ -11,14 +11,13 @@ locked, read-only, from a newer voicecoach, damaged, or the disk is full.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from voicecoach.errors import UserError
+from voicecoach.history.store_errors import StoreError, companion_of, explain  # noqa: F401 (re-exported)
 from voicecoach.history.records import DrillDone, PainRecord, PlannedItem, SessionRecord, SetRecord
 
 # Schema step N brings a database from version N-1 to N. Append steps; never edit a shipped one.
@@ -81,47 +80,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sets_by_session ON sets (session_id);
     CREATE INDEX pains_by_session ON pains (session_id);
     """,
+    # v2: the person's goal (004: sets and reps "depending on your goals"), asked once.
+    """
+    ALTER TABLE sessions ADD COLUMN goal TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_S = 2.0  # how long to wait for another program's write lock before giving up
-
-# SQLite's primary error names -> what to tell the person (after "history database PATH ").
-_REASONS = {
-    "SQLITE_BUSY": "is locked by another program",
-    "SQLITE_LOCKED": "is locked by another program",
-    "SQLITE_READONLY": "is read-only",
-    "SQLITE_CANTOPEN": "cannot be opened (missing folder or no permission)",
-    "SQLITE_PERM": "cannot be written (no permission)",
-    "SQLITE_NOTADB": "is damaged (not a SQLite database); move it aside to start a new history",
-    "SQLITE_CORRUPT": "is damaged; move it aside to start a new history",
-    "SQLITE_FULL": "cannot grow: the disk is full",
-    "SQLITE_IOERR": "cannot be written (disk I/O error)",
-}
-
-
-class StoreError(UserError):
-    """The history database cannot be used; the message says why in one line."""
-
-
-def explain(error: BaseException, path: Path | str) -> StoreError:
-    """Turn a sqlite3/OS error into a one-line StoreError naming the file and the cause."""
-    if isinstance(error, StoreError):
-        return error
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name.split("_")[1:2] in (["CANTOPEN"], ["READONLY"], ["PERM"]) and _read_only(Path(path)):
-        name = "SQLITE_READONLY"
-    reason = next((text for code, text in _REASONS.items() if name == code or name.startswith(code + "_")), None)
-    if reason is None and isinstance(error, OSError):
-        reason = f"cannot be created ({error.strerror or error})"
-    if reason is None:
-        reason = f"cannot be used ({error})"
-    return StoreError(f"history database {path} {reason}")
-
-
-def _read_only(path: Path) -> bool:
-    """The file, or the folder its journal files go in, cannot be written."""
-    return (path.exists() and not os.access(path, os.W_OK)) or (path.parent.exists() and not os.access(path.parent, os.W_OK))
-
 
 def _now_iso(at: float) -> str:
     return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds")
@@ -266,6 +231,11 @@ class HistoryStore:
                 (session_id, drill, int(sets_done or 0), int(bool(skipped)), _now_iso(at)),
             )
 
+    def set_goal(self, session_id: int, goal: str) -> None:
+        """The goal the person chose in this session ("strength" | "endurance")."""
+        with self._write() as c:
+            c.execute("UPDATE sessions SET goal = ? WHERE id = ?", (goal, session_id))
+
     def end_session(self, session_id: int, at: float, reason: str) -> None:
         """Mark a session ended: "completed", "stopped", "pain", or "abandoned" (the person said new)."""
         with self._write() as c:
@@ -280,18 +250,19 @@ class HistoryStore:
 
     def sessions(self, limit: int | None = None) -> list[SessionRecord]:
         """Sessions oldest first (the newest ``limit`` of them when given), with their sets and pains."""
-        query = "SELECT id, started_at, ended_at, end_reason, language, plan FROM sessions ORDER BY id"
+        query = "SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions ORDER BY id"
         rows = self.conn.execute(query).fetchall()
         if limit is not None:
             rows = rows[-limit:] if limit > 0 else []
         return [self._session(row) for row in rows]
 
     def last_session(self) -> SessionRecord | None:
-        row = self.conn.execute("SELECT id, started_at, ended_at, end_reason, language, plan FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions "
+                                "ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else self._session(row)
 
     def _session(self, row: tuple) -> SessionRecord:
-        sid, started, ended, reason, language, plan_json = row
+        sid, started, ended, reason, language, plan_json, goal = row
         sets = tuple(
             SetRecord(drill, n, _time(s_at), _time(d_at), reps, target, tempo, verbosity, variation, load, _bool(early), _bool(form))
             for drill, n, s_at, d_at, reps, target, tempo, verbosity, variation, load, early, form in self.conn.execute(
@@ -303,7 +274,8 @@ class HistoryStore:
         drills = tuple(DrillDone(d, n, bool(skip)) for d, n, skip in self.conn.execute(
             "SELECT drill, sets_done, skipped FROM drills_done WHERE session_id = ? ORDER BY id", (sid,)))
         commands = self.conn.execute("SELECT COUNT(*) FROM commands WHERE session_id = ?", (sid,)).fetchone()[0]
-        return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills, commands)
+        return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills,
+                             commands, goal)
 
     def commands(self) -> list[dict]:
         """Every command heard, oldest first (for tuning recognition)."""
@@ -335,6 +307,10 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     path = Path(path)
     if not create and not path.exists():
         raise StoreError(f"history database {path} does not exist yet")
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
+    companion_of(path)
     conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -357,6 +333,42 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
         if conn is not None:
             conn.close()
         raise explain(error, path) from None
+    return HistoryStore(conn, path)
+
+
+def open_readonly(path: Path | str) -> HistoryStore:
+    """Open an existing history database for reading only: nothing is created, migrated or locked.
+
+    Works while a session writes it (WAL readers never block), and on a read-only disk (where
+    SQLite cannot even create its ``-shm`` file, the file is read as immutable).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
+    from urllib.parse import quote
+
+    conn = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{flags}", uri=True, isolation_level=None,
+                                   check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            break
+        except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
+                conn = None
+            last = error
+            if "no such table" in str(error):  # a database voicecoach never wrote into
+                raise StoreError(f"history database {path} has no voicecoach history in it") from None
+    else:
+        raise explain(last, path) from None
+    if found != SCHEMA_VERSION:
+        conn.close()
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"history database {path} was written by a newer voicecoach (schema {found}); upgrade voicecoach")
+        return open_store(path, create=False, check_writable=False)  # an older schema: migrate it first
     return HistoryStore(conn, path)
 
 

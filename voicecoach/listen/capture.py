@@ -5,7 +5,9 @@ otherwise its native rate, resampled here with soxr). Iterating a :class:`Microp
 yields 16 kHz chunks; an empty chunk means "nothing arrived yet" (so the caller can check for a
 stop request). Overflows are counted and logged, never fatal. If the microphone disappears, the
 capture reports it once through ``on_device(False, detail)``, keeps yielding empty chunks, tries
-to reopen it every ``retry_s`` seconds, and reports ``on_device(True, ...)`` when it is back.
+to reopen it every ``retry_s`` seconds, and reports ``on_device(True, ...)`` once audio has
+flowed again for ``back_after_s`` seconds (a suspended device can open and then send nothing:
+announcing it back at once said "I can hear you again" falsely, over and over).
 
 With a ``front_end`` (:class:`voicecoach.listen.frontend.FrontEnd`) the chunks are cleaned before
 they are yielded: the echo canceller gets each chunk with what the coach was playing when it was
@@ -30,6 +32,7 @@ from voicecoach.listen.wavsource import CHUNK_S, MODEL_RATE
 log = logging.getLogger(__name__)
 
 HOLD_S = 0.5  # at most this much microphone audio waits for the player's reference
+BACK_AFTER_S = 5.0  # a reopened microphone must send audio this long before it is announced back
 
 
 class NoMicrophone(UserError):
@@ -95,7 +98,8 @@ class MicrophoneCapture:
 
     def __init__(self, device: str = "", rate: int = MODEL_RATE, block_s: float = CHUNK_S,
                  on_device: Callable[[bool, str], None] | None = None, retry_s: float = 2.0,
-                 silence_timeout_s: float = 4.0, front_end=None, reference=None,
+                 silence_timeout_s: float = 4.0, back_after_s: float = BACK_AFTER_S,
+                 clock: Callable[[], float] = time.monotonic, front_end=None, reference=None,
                  on_cleaned: Callable[[], None] | None = None):
         self.device_spec = device
         self.rate = rate
@@ -103,6 +107,8 @@ class MicrophoneCapture:
         self.on_device = on_device or (lambda available, detail: None)
         self.retry_s = retry_s
         self.silence_timeout_s = silence_timeout_s  # no blocks this long from a running stream = lost
+        self.back_after_s = back_after_s  # a reopened microphone is "back" after sending audio this long
+        self.clock = clock
         self.overflows = 0
         self.front_end = front_end
         self.reference = reference
@@ -181,28 +187,34 @@ class MicrophoneCapture:
     def __iter__(self) -> Iterator[bytes]:
         if self._stream is None:
             self.open()
-        last_block = time.monotonic()
+        last_block = self.clock()
         lost_since: float | None = None
+        back_from: float | None = None  # reopened and not yet announced: audio has flowed since then
+        announced_lost = False
         while not self._closed:
             try:
                 block, recorded_at = self._queue.get(timeout=0.2)
             except queue.Empty:
                 if self._closed:
                     break
-                now = time.monotonic()
+                now = self.clock()
                 if lost_since is None and (self._stream is None or now - last_block > self.silence_timeout_s or not self._stream.active):
-                    lost_since = now
+                    lost_since, back_from = now, None
                     self._close_stream()
-                    self.on_device(False, "the microphone stopped sending audio")
+                    if not announced_lost:  # a microphone that comes and goes is announced lost once
+                        announced_lost = True
+                        self.on_device(False, "the microphone stopped sending audio")
                 if lost_since is not None and now - lost_since >= self.retry_s:
                     lost_since = now
                     if self._reopen():
                         lost_since = None
-                        last_block = time.monotonic()
-                        self.on_device(True, self.device_name)
+                        last_block = back_from = self.clock()
                 yield b""
                 continue
-            last_block = time.monotonic()
+            last_block = self.clock()
+            if back_from is not None and last_block - back_from >= self.back_after_s:
+                back_from, announced_lost = None, False  # "back" only once audio has really flowed
+                self.on_device(True, self.device_name)
             if self.overflows != self._logged_overflows:
                 log.warning("microphone overflow: %d blocks lost so far", self.overflows)
                 self._logged_overflows = self.overflows

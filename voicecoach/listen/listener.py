@@ -150,7 +150,8 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
             from voicecoach.listen.vosk_engine import VoskRecognizer, load_model
 
             try:
-                recognizer = VoskRecognizer(load_model(path), phrases, end_silence_s=settings.utterance_end_s)
+                recognizer = VoskRecognizer(load_model(path), phrases, end_silence_s=settings.utterance_end_s,
+                                           vad=settings.vad)
             except UserError as error:
                 if engine == "vosk":
                     raise
@@ -167,7 +168,7 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
         raise UserError(f"PocketSphinx only knows English; for {language!r} install a Vosk model ({models.missing_model_message(language)})")
     from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 
-    recognizer = PocketSphinxRecognizer(phrases)
+    recognizer = PocketSphinxRecognizer(phrases, vad=settings.vad)
     if recognizer.missing:
         notice(f"PocketSphinx lacks these command words, which cannot be heard: {', '.join(recognizer.missing)}")
     return recognizer
@@ -187,15 +188,12 @@ def start_listening(settings: ListenSettings, language: str, events: "queue.Queu
     from voicecoach.listen.echo_check import system_canceller
     from voicecoach.listen.frontend import EchoGate, FrontEndUnavailable, make_front_end
     from voicecoach.listen.reference import ReferenceTap
-    from voicecoach.listen.vad import make_vad
 
     vocabulary = load_vocabulary(language)
     wanted = frozenset(commands) if commands is not None else frozenset(Command)
     recognizer = make_recognizer(settings, language, vocabulary.grammar(wanted | ALWAYS_ON), notice)
     if recognizer is None:
         return None
-    if hasattr(recognizer, "_vad"):  # until make_recognizer passes vad=settings.vad to the engines
-        recognizer._vad = make_vad(settings.vad, getattr(recognizer, "sample_rate", 16000))
     barge_in = settings.barge_in
     try:
         front_end = make_front_end(settings, notice, system_canceller, have_reference=player is not None)

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from voicecoach import paths
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
+from voicecoach.settings import expand_path
 
 MODEL_NAME = "vosk-model-small-en-us-0.15"
 MODEL_URL = f"https://alphacephei.com/vosk/models/{MODEL_NAME}.zip"
@@ -70,7 +71,7 @@ def candidates(setting: str, language: str) -> list[tuple[str, Path | None]]:
     """Every place looked at, in order, with what was found there (for `model path`)."""
     found: list[tuple[str, Path | None]] = []
     if setting:
-        found.append(("--model / VOICECOACH_MODEL", Path(setting).expanduser()))
+        found.append(("--model / VOICECOACH_MODEL", expand_path(setting)))
     found.append(("models/ in the checkout", _model_in(paths.checkout_models_dir(), language)))
     found.append(("data dir", _model_in(models_dir(), language)))
     if language == "ko":
@@ -81,7 +82,10 @@ def candidates(setting: str, language: str) -> list[tuple[str, Path | None]]:
 def find_model(setting: str, language: str = "en") -> Path | None:
     """The model to use, or None. An explicit setting that is not a model is a UserError."""
     if setting:
-        path = Path(setting).expanduser()
+        path = expand_path(setting)
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{path} is a file, not a model folder; give the folder that holds am/final.mdl "
+                            "(unzip a downloaded model first)", exit_code=2)
         if not path.is_dir():
             raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}")
         if not is_model_dir(path):
@@ -132,11 +136,29 @@ def _fetch(url: str, part: Path, size: int, progress: bool, timeout: float) -> N
         with open(part, mode) as out, tqdm(total=size, initial=start, unit="B", unit_scale=True,
                                            desc=part.name.removesuffix(".part"), disable=not progress) as bar:
             try:
-                while block := response.read(1 << 16):
+                written = start
+                while block := response.read(min(1 << 16, size - written + 1)):
+                    written += len(block)
+                    if written > size:  # never store more than the expected file: a wrong or hostile server
+                        break
                     out.write(block)
                     bar.update(len(block))
             except (OSError, urllib.error.URLError) as error:
                 raise UserError(f"download interrupted ({error}); run it again to resume") from None
+    if written > size:
+        part.unlink()
+        raise UserError(f"download failed: {url} sent more than the expected {size} bytes; deleted the partial file. "
+                        "Check --url (it must be the same file)")
+
+
+def check_url(url: str) -> None:
+    """Only http(s) downloads. The SHA-256 check is what protects the model (a mirror over plain
+    http, or a tampered https one, cannot pass it); https adds privacy, so plain http gets a note."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("https", "http"):
+        raise UserError(f"--url {url!r}: give an https:// address (a mirror of the same file)", exit_code=2)
+    if scheme == "http":
+        notice("--url is plain http: the download is checked against the known SHA-256, but https is better")
 
 
 def sha256_of(path: Path) -> str:
@@ -173,6 +195,7 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
     A partial download is kept as ``name.zip.part`` and resumed next time. A size or hash
     mismatch deletes it and raises :class:`UserError`.
     """
+    check_url(url)
     dest = dest or models_dir()
     final = dest / name
     if is_model_dir(final):
@@ -187,9 +210,10 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
     except OSError as error:  # disk full, permissions
         raise UserError(f"cannot write {part} ({error.strerror})") from None
     got = part.stat().st_size
+    if got > size:  # cannot happen since _fetch stops at `size`; kept as a guard
+        part.unlink()
+        raise UserError(f"download too large: {got} bytes, expected {size}; deleted it, check --url")
     if got != size:
-        if got > size:
-            part.unlink()
         raise UserError(f"download incomplete: {got} of {size} bytes; run it again to resume")
     digest = sha256_of(part)
     if digest != sha256:

@@ -22,6 +22,7 @@ from typing import Sequence
 
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
+from voicecoach.listen.dither import Dither
 from voicecoach.listen.vad import SilenceDetector, make_vad
 
 # Frequent English words that are in no command: the garbage model of the grammar. Kept short
@@ -66,12 +67,14 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: Sequence[str], sample_rate: int = 16000, end_window_s: float = 0.3,
                  command_weight: float = 1e5, max_utterance_s: float = 2.5, batch_final: bool = True,
-                 vad: "str | SilenceDetector" = "webrtc", **decoder_options):
+                 dither: bool = True, vad: "str | SilenceDetector" = "webrtc", **decoder_options):
         """`end_window_s`: how much non-speech ends an utterance (PocketSphinx `Endpointer` window).
 
         `command_weight`: prior of a command phrase over filler speech; `max_utterance_s`: speech
         longer than this is not a command (0 = no limit); `batch_final`: decode the final again
-        over the whole utterance; `decoder_options`: extra ``pocketsphinx.Config`` settings.
+        over the whole utterance; `dither`: add one bit of noise first (see
+        :mod:`voicecoach.listen.dither`; False only to measure the raw input); `decoder_options`:
+        extra ``pocketsphinx.Config`` settings.
         """
         import pocketsphinx
 
@@ -79,6 +82,7 @@ class PocketSphinxRecognizer:
         self.command_weight = command_weight
         self.max_utterance_s = max_utterance_s
         self.batch_final = batch_final
+        self._dither = Dither() if dither else None
         self._utt_audio: list[bytes] = []
         self._too_long = False
         self._utt_start = 0.0
@@ -120,7 +124,7 @@ class PocketSphinxRecognizer:
     def accept(self, chunk: bytes) -> list[Heard]:
         """Feed 16-bit mono PCM; returns partials for each speech frame and a final at its end."""
         results: list[Heard] = []
-        self._buffer += chunk
+        self._buffer += self._dither(chunk) if self._dither else chunk
         step = self._frame_bytes
         while len(self._buffer) >= step:
             frame, self._buffer = self._buffer[:step], self._buffer[step:]

@@ -24,6 +24,7 @@ from typing import Sequence
 from voicecoach.errors import UserError
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
+from voicecoach.listen.dither import Dither
 from voicecoach.listen.vad import SilenceDetector, make_vad
 from voicecoach.settings import ListenSettings
 
@@ -79,16 +80,18 @@ class VoskRecognizer:
 
     def __init__(self, model, phrases: Sequence[str], sample_rate: int = 16000,
                  end_silence_s: float = ListenSettings.utterance_end_s,
-                 fillers: Sequence[str] = (), vad: "str | SilenceDetector" = "webrtc"):
+                 fillers: Sequence[str] = (), dither: bool = True, vad: "str | SilenceDetector" = "webrtc"):
         """`model` is a loaded ``vosk.Model`` (see :func:`load_model`); share it between recognizers.
 
         `end_silence_s` > 0: end the utterance ourselves once the VAD has heard this much
         non-speech after a non-empty partial (Vosk's own endpointer waits about 0.8 s), so the
         final result, with word confidences, comes sooner. 0 = Vosk's endpointer only.
         `fillers`: extra grammar words that stand for "not a command" (e.g. ``FILLER_WORDS["ko"]``).
+        `dither`: add one bit of noise first (:mod:`voicecoach.listen.dither`; False: raw input).
         """
         self.model = model
         self.end_silence_s = end_silence_s
+        self._dither = Dither() if dither else None
         self._fillers = [w for w in fillers if model.vosk_model_find_word(w) >= 0]
         self._heard_words = False
         self.sample_rate = sample_rate
@@ -123,6 +126,8 @@ class VoskRecognizer:
 
     def accept(self, chunk: bytes) -> list[Heard]:
         """Feed 16-bit mono PCM; returns a partial result, or the final one at an endpoint."""
+        if self._dither:
+            chunk = self._dither(chunk)
         self.samples += len(chunk) // 2
         at = self.samples / self.sample_rate
         silence = self._vad.feed(chunk)

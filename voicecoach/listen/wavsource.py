@@ -31,19 +31,29 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int = MODEL_RATE) -> 
 
 
 def read_wav(path: str | Path, rate: int = MODEL_RATE) -> np.ndarray:
-    """A 16-bit PCM WAV file as int16 mono samples at `rate`; a bad file is a UserError."""
+    """A 16-bit PCM WAV file as int16 mono samples at `rate`; a bad file is a UserError (exit 2)."""
     path = Path(path)
     try:
         with wave.open(str(path), "rb") as w:
             if w.getsampwidth() != 2 or w.getcomptype() != "NONE":
-                raise UserError(f"{path}: need 16-bit PCM WAV audio (convert with: sox {path.name} -b 16 out.wav)")
+                raise UserError(f"{path}: need 16-bit PCM WAV audio (convert with: sox {path.name} -b 16 out.wav)", exit_code=2)
             channels, file_rate = w.getnchannels(), w.getframerate()
+            if channels < 1 or not 1000 <= file_rate <= 384000:
+                raise UserError(f"{path}: broken WAV header ({channels} channels, sample rate {file_rate} Hz); "
+                                f"re-save it, e.g. sox {path.name} -r 16000 -b 16 out.wav", exit_code=2)
             frames = w.readframes(w.getnframes())
     except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
+        raise UserError(f"{path}: no such file", exit_code=2) from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder; give a WAV file", exit_code=2) from None
+    except PermissionError:
+        raise UserError(f"{path}: cannot be read (no permission)", exit_code=2) from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read ({error.strerror or error})", exit_code=2) from None
     except (wave.Error, EOFError) as error:
-        raise UserError(f"{path}: not a WAV file ({error})") from None
-    samples = np.frombuffer(frames, np.int16)
+        detail = str(error) or ("empty file" if path.stat().st_size == 0 else "the file ends too early")
+        raise UserError(f"{path}: not a WAV file ({detail})", exit_code=2) from None
+    samples = np.frombuffer(frames[:len(frames) - len(frames) % (2 * channels)], np.int16)
     if channels > 1:
         samples = samples.reshape(-1, channels).mean(axis=1)
     return resample(samples, file_rate, rate)

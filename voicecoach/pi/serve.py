@@ -34,7 +34,9 @@ class Server:
     def __init__(self, settings: Settings, speaker, events: queue.Queue,
                  open_microphone: Callable[[], object], make_recognizer: Callable[[Sequence[str]], object],
                  run_session: Callable[[], object], on_state: Callable[[str], None] = lambda state: None,
-                 retry_s: float = NO_MICROPHONE_RETRY_S):
+                 retry_s: float = NO_MICROPHONE_RETRY_S, model_fetch=None):
+        """`model_fetch`: a started :class:`voicecoach.pi.model_fetch.ModelFetch`, when the
+        better model is being downloaded; once it is in place, idle listening switches to it."""
         self.settings = settings
         self.speaker = speaker
         self.events = events
@@ -42,6 +44,7 @@ class Server:
         self.run_session = run_session
         self.on_state = on_state  # told "idle" (listening), "session", "stopped"
         self.retry_s = retry_s
+        self.model_fetch = model_fetch
         self.vocabulary = load_vocabulary(settings.coach.language)
         self.start_phrases = self.vocabulary.phrases_for(Command.START)
         self.make_recognizer = make_recognizer
@@ -56,7 +59,11 @@ class Server:
         self._told_no_microphone = False
 
     def say(self, text: str) -> bool:
-        return say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
+        """Say a line and wait for its end; then let the output stream rest until the next line
+        (an idle output stream is most of what idling costs). Only lines outside sessions come here."""
+        done = say_and_wait(self.speaker, self.events, text, self.settings.voice.rate)
+        getattr(self.speaker, "pause_output", lambda: None)()
+        return done
 
     def serve(self, sessions: int | None = None) -> int:
         """Say the ready line, then idle/session/idle... until `sessions` ran or :meth:`stop`."""
@@ -67,6 +74,8 @@ class Server:
             if heard is None:
                 break
             self.wakes.append(heard)
+            # the output stream restarts while the session loads its recognizer
+            getattr(self.speaker, "resume_output", lambda: None)()
             # The session loads its own recognizer: let this one (and its model) go meanwhile, so
             # a Pi does not hold two models in memory at once.
             self.recognizer = None
@@ -98,8 +107,13 @@ class Server:
         if self.recognizer is None:
             self.recognizer = self.make_recognizer(self.start_phrases)
         self.recognizer.reset()
-        listener = Listener(self.recognizer, self.vocabulary, self.settings.listen, emit=decisions.append)
-        listener.decider.set_commands({Command.START})
+
+        def idle_listener() -> Listener:
+            listener = Listener(self.recognizer, self.vocabulary, self.settings.listen, emit=decisions.append)
+            listener.decider.set_commands({Command.START})
+            return listener
+
+        listener = idle_listener()
         while not self._stop.is_set():
             microphone = self._open()
             if microphone is None:
@@ -114,6 +128,11 @@ class Server:
                         log.info("idle: listening for %s on %s", " / ".join(repr(p) for p in self.start_phrases),
                                  microphone.device_name)
                         self._set_state("idle")
+                    if self.model_fetch is not None and self.model_fetch.take_ready():
+                        self.say(self.said["better_model"])
+                        self.recognizer = self.make_recognizer(self.start_phrases)
+                        listener = idle_listener()
+                        log.info("idle: now listening with %s", getattr(self.recognizer, "engine", "?"))
                     listener.feed(chunk)
                     for decision in decisions:
                         if isinstance(decision, CommandHeard) and decision.command == Command.START.value:
@@ -186,9 +205,12 @@ def serve(settings: Settings, sessions: int | None = None) -> int:
     if settings.voice.engine != "none" and not isinstance(speaker, AudioSpeaker):
         speaker.close()
         raise UserError("no audio output device to speak through")
+    from voicecoach.pi.model_fetch import ModelFetch, wants_download
+
+    fetch = ModelFetch().start() if wants_download(settings) else None
     try:
         server = Server(settings, speaker, events, microphone_opener(settings), recognizer_maker(settings),
-                        lambda: live_session(settings, speaker, events, clock))
+                        lambda: live_session(settings, speaker, events, clock), model_fetch=fetch)
         try:
             return server.serve(sessions)
         finally:

@@ -18,34 +18,20 @@ from typing import Any, Callable
 
 from voicecoach import paths
 from voicecoach.errors import UserError
+from voicecoach.program.checker import MAX_CUE_WORDS, MAX_LINE_WORDS, Checker, DrillProblem
 from voicecoach.program.model import (
     CUE_PHASES,
+    DETAIL_ANSWERS,
     REP_PHASES,
     Drill,
+    FormDetail,
+    Goal,
     Library,
     Mistake,
     Progression,
-    Range,
     SafetyRule,
     Variation,
 )
-
-MAX_CUE_WORDS = 12  # a cue must fit inside one phase of a rep
-MAX_LINE_WORDS = 30  # any other spoken line
-
-
-@dataclass(frozen=True)
-class DrillProblem:
-    """One thing wrong with one field of one drill in one file."""
-
-    file: str
-    drill: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: drill '{self.drill}': {self.field}: {self.message}"
-
 
 class DrillError(UserError):
     """Drill files are invalid; ``problems`` lists each one."""
@@ -66,120 +52,15 @@ def read_program() -> dict[str, Any]:
     return tomllib.loads(resources.files("voicecoach.program").joinpath("program.toml").read_text("utf-8"))
 
 
-class _Checker:
-    """Reads one drill table field by field, collecting problems instead of stopping at the first."""
-
-    def __init__(self, file: str, table: dict[str, Any], seeds: dict[str, str]):
-        self.file = file
-        self.table = table
-        self.seeds = seeds
-        self.drill = table.get("id") if isinstance(table.get("id"), str) else "?"
-        self.problems: list[DrillProblem] = []
-        self.links: list[tuple[str, str]] = []  # (field, drill id) this drill points at
-
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(DrillProblem(self.file, self.drill, field, message))
-
-    def unknown_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in sorted(set(table) - allowed):
-            name = f"{where}.{key}" if where else key
-            self.problem(name, f"unknown key; allowed: {', '.join(sorted(allowed))}")
-
-    def get(self, table: dict[str, Any], key: str, where: str, kind: type | tuple, required: bool = True) -> Any:
-        """The value of `key`, or None after recording a missing/wrong-type problem."""
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if required:
-                self.problem(name, "missing")
-            return None
-        value = table[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            wanted = " or ".join(_TYPE_WORDS[k] for k in kinds)
-            self.problem(name, f"must be {wanted} (got {type(value).__name__} {value!r})")
-            return None
-        return value
-
-    def text(self, table: dict[str, Any], key: str, where: str = "", required: bool = True, max_words: int = MAX_LINE_WORDS) -> str | None:
-        value = self.get(table, key, where, str, required)
-        if value is None:
-            return None
-        name = f"{where}.{key}" if where else key
-        if not value.strip():
-            self.problem(name, "must not be empty")
-            return None
-        self.check_words(name, value, max_words)
-        return value.strip()
-
-    def check_words(self, name: str, line: str, max_words: int) -> None:
-        words = len(line.split())
-        if words > max_words:
-            self.problem(name, f"{words} words is too long to say; at most {max_words}")
-
-    def lines(self, table: dict[str, Any], key: str, where: str = "", required: bool = True,
-              allow_empty: bool = False, max_words: int = MAX_LINE_WORDS) -> tuple[str, ...]:
-        value = self.get(table, key, where, list, required)
-        name = f"{where}.{key}" if where else key
-        if value is None:
-            return ()
-        if not value and not allow_empty:
-            self.problem(name, "must not be empty")
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
-                self.problem(f"{name}[{i}]", f"must be a non-empty string (got {item!r})")
-                continue
-            self.check_words(f"{name}[{i}]", item, max_words)
-            out.append(item.strip())
-        return tuple(out)
-
-    def positive(self, table: dict[str, Any], key: str, where: str = "", whole: bool = False) -> float | None:
-        value = self.get(table, key, where, int if whole else (int, float))
-        if value is None:
-            return None
-        if value <= 0:
-            name = f"{where}.{key}" if where else key
-            self.problem(name, f"must be more than 0 (got {value})")
-            return None
-        return value
-
-    def range(self, key: str) -> Range | None:
-        value = self.get(self.table, key, "", (int, list))
-        if value is None:
-            return None
-        if isinstance(value, int):
-            value = [value, value]
-        if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            self.problem(key, f"must be a whole number or [low, high] (got {value!r})")
-            return None
-        low, high = value
-        if low <= 0 or high < low:
-            self.problem(key, f"must be more than 0 with low <= high (got {value!r})")
-            return None
-        return Range(low, high)
-
-    def source(self, table: dict[str, Any], key: str, where: str = "") -> str | None:
-        value = self.get(table, key, where, str)
-        return None if value is None else self.seed(f"{where}.{key}" if where else key, value)
-
-    def seed(self, name: str, value: str) -> str | None:
-        """The seed id ("000") a source names, given as an id or a seed file name."""
-        seed = value.split("_")[0].removesuffix(".txt")
-        if seed not in self.seeds or value not in (seed, self.seeds[seed]):
-            self.problem(name, f"{value!r} is not a seed file; use one of {', '.join(sorted(self.seeds))}")
-            return None
-        return seed
-
-
-_TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a table", bool: "true or false"}
-
 _TOP_KEYS = {
     "id", "name", "summary", "role", "equipment", "setup", "cues", "tempo", "sets", "reps", "rest_s",
     "mistakes", "safety", "form_check", "progression", "regression", "variations", "load", "sources",
+    "resistance", "primer", "stop", "form_fix", "form_detail", "rest_focus", "set_start", "set_end",
 }
+RESISTANCES = ("none", "band", "weight")
 
 
-def _table_list(c: _Checker, key: str, keys: set[str], build: Callable[[dict, str], Any], required: bool) -> tuple:
+def _table_list(c: Checker, key: str, keys: set[str], build: Callable[[dict, str], Any], required: bool) -> tuple:
     items = c.get(c.table, key, "", list, required)
     if items is None:
         return ()
@@ -202,7 +83,7 @@ def _table_list(c: _Checker, key: str, keys: set[str], build: Callable[[dict, st
     return tuple(out)
 
 
-def _drill_from_table(c: _Checker, file: Path) -> Drill | None:
+def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     t = c.table
     c.unknown_keys(t, _TOP_KEYS, "")
     drill_id = c.text(t, "id")
@@ -254,11 +135,34 @@ def _drill_from_table(c: _Checker, file: Path) -> Drill | None:
     if regression:
         c.links.append(("regression", regression))
     load = c.get(t, "load", "", bool, required=False) or False
+    resistance = c.text(t, "resistance", required=False) or ("weight" if load else "none")
+    if resistance not in RESISTANCES:
+        c.problem("resistance", f"must be one of {', '.join(RESISTANCES)} (got {resistance!r})")
+    primer = c.text(t, "primer", required=False)
+    if primer:
+        c.links.append(("primer", primer))
+    elif resistance != "none":
+        c.problem("primer", "a drill with an external load needs an unloaded primer drill (004)")
+    stop = c.text(t, "stop", required=False)
+    form_fix = c.text(t, "form_fix", required=False)
+    if form_fix and form_fix not in {m.id for m in mistakes}:
+        c.problem("form_fix", f"{form_fix!r} is not one of this drill's mistakes")
+    form_detail = None
+    detail = c.get(t, "form_detail", "", dict, required=False)
+    if detail is not None:
+        c.unknown_keys(detail, {"question", *DETAIL_ANSWERS}, "form_detail")
+        question = c.text(detail, "question", "form_detail")
+        fixes = {k: c.text(detail, k, "form_detail") for k in DETAIL_ANSWERS if k in detail}
+        if question and fixes and None not in fixes.values():
+            form_detail = FormDetail(question, fixes)
+    rest_focus = c.lines(t, "rest_focus", required=False)
+    set_start = c.text(t, "set_start", required=False)
+    set_end = c.text(t, "set_end", required=False)
 
     progression = None
     prog = c.get(t, "progression", "", dict, required=False)
     if prog is not None:
-        c.unknown_keys(prog, {"to", "sets", "reps", "good_form", "variation", "rule", "source"}, "progression")
+        c.unknown_keys(prog, {"to", "sets", "reps", "good_form", "variation", "rule", "source", "team_choice"}, "progression")
         parts = dict(
             to=c.text(prog, "to", "progression"),
             sets=c.positive(prog, "sets", "progression", whole=True),
@@ -267,6 +171,7 @@ def _drill_from_table(c: _Checker, file: Path) -> Drill | None:
             variation=c.text(prog, "variation", "progression", required=False),
             rule=c.text(prog, "rule", "progression"),
             source=c.source(prog, "source", "progression"),
+            team_choice=bool(c.get(prog, "team_choice", "progression", bool, required=False)),
         )
         if parts["to"]:
             c.links.append(("progression.to", parts["to"]))
@@ -287,7 +192,9 @@ def _drill_from_table(c: _Checker, file: Path) -> Drill | None:
         id=drill_id, name=name, summary=summary, role=role, equipment=equipment, setup=setup, cues=cues,
         tempo=tempo, sets=sets, reps=reps, rest_s=float(rest_s), mistakes=mistakes, safety=safety,
         form_check=form_check, progression=progression, regression=regression, variations=variations,
-        load=load, sources=tuple(s.split("_")[0] for s in sources), file=file,
+        load=load, sources=tuple(s.split("_")[0] for s in sources), resistance=resistance, primer=primer,
+        stop=stop, form_fix=form_fix, form_detail=form_detail, rest_focus=rest_focus, set_start=set_start,
+        set_end=set_end, file=file,
     )
 
 
@@ -308,14 +215,16 @@ def parse_drill_file(path: Path, text: str, seeds: dict[str, str]) -> tuple[Dril
     return parsed.drill, parsed.problems
 
 
-def _parse(path: Path, text: str, seeds: dict[str, str]) -> _Parsed:
+def _parse(path: Path, text: str, seeds: dict[str, str], name: str | None = None) -> _Parsed:
+    """`name`: how problems name the file (default: its file name)."""
+    name = name or path.name
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return _Parsed(path.name, None, [DrillProblem(path.name, "?", "(file)", f"not valid TOML: {error}")])
-    checker = _Checker(path.name, table, seeds)
+        return _Parsed(name, None, [DrillProblem(name, "?", "(file)", f"not valid TOML: {error}")])
+    checker = Checker(name, table, seeds)
     drill = _drill_from_table(checker, path)
-    return _Parsed(path.name, drill, checker.problems, checker.drill, checker.links)
+    return _Parsed(name, drill, checker.problems, checker.drill, checker.links)
 
 
 def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known: set[str]) -> list[DrillProblem]:
@@ -329,22 +238,27 @@ def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known
     return problems
 
 
-def _read(path: Path | Any) -> str | DrillProblem:
+def _read(path: Path | Any, name: str) -> str | DrillProblem:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return DrillProblem(path.name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
+        return DrillProblem(name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
 
 
-def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem]) -> list[_Parsed]:
-    """Parse `files` into `drills` (valid ones) and `problems`; return every parsed file."""
+def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem],
+             full_names: bool = False) -> list[_Parsed]:
+    """Parse `files` into `drills` (valid ones) and `problems`; return every parsed file.
+
+    `full_names`: problems name each file by its whole path (the user's own files, which may
+    live anywhere), not just its file name (the built-in ones)."""
     parsed_files = []
     for path in files:
-        text = _read(path)
+        name = str(path) if full_names else path.name
+        text = _read(path, name)
         if isinstance(text, DrillProblem):
             problems.append(text)
             continue
-        parsed = _parse(Path(str(path)), text, seeds)
+        parsed = _parse(Path(str(path)), text, seeds, name)
         parsed_files.append(parsed)
         problems.extend(parsed.problems)
         drill = parsed.drill
@@ -352,7 +266,7 @@ def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], 
             continue
         if drill.id in drills:
             other = drills[drill.id].file.name
-            problems.append(DrillProblem(path.name, drill.id, "id", f"duplicate id, already defined in {other}"))
+            problems.append(DrillProblem(name, drill.id, "id", f"duplicate id, already defined in {other}"))
             continue
         drills[drill.id] = drill
     return parsed_files
@@ -381,14 +295,19 @@ def load_library(user_dir: Path | None = None, include_user: bool = True) -> Lib
     if include_user:
         folder = paths.user_drills_dir() if user_dir is None else user_dir
         if folder.is_dir():
-            parsed += _collect(sorted(folder.glob("*.toml")), seeds, drills, problems)
+            parsed += _collect(sorted(folder.glob("*.toml")), seeds, drills, problems, full_names=True)
     problems += _all_link_problems(parsed, drills)
     for drill_id in [*program["ladder"], *program["accessories"]]:
         if drill_id not in drills and not problems:
             problems.append(DrillProblem("program.toml", drill_id, "ladder", "no such drill"))
     if problems:
         raise DrillError(problems)
-    return Library(drills, tuple(program["ladder"]), tuple(program["accessories"]), seeds)
+    return Library(drills, tuple(program["ladder"]), tuple(program["accessories"]), seeds,
+                   after_pain=tuple(program.get("after_pain", ())),
+                   criterion_sessions=int(program.get("criterion_sessions", 1)),
+                   gentle_sets=int(program.get("gentle", {}).get("sets", 2)),
+                   gentle_tempo=float(program.get("gentle", {}).get("tempo_scale", 1.25)),
+                   goals={name: Goal(int(g["sets"]), int(g["reps"])) for name, g in program.get("goals", {}).items()})
 
 
 def check_files(files: list[Path]) -> list[DrillProblem]:

@@ -76,6 +76,27 @@ class Progression:
     variation: str | None
     rule: str  # the criterion in words (spoken when it is met)
     source: str
+    team_choice: bool = False  # the seed does not state this criterion; the team chose it
+
+
+# The answers a form-detail question may take (each a command of the vocabulary).
+DETAIL_ANSWERS = ("head", "upper_back", "tailbone")
+
+
+@dataclass(frozen=True)
+class FormDetail:
+    """A follow-up question after a "no", and the correction for each answer."""
+
+    question: str
+    fixes: dict[str, str]  # answer (a DETAIL_ANSWERS command) -> spoken correction
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What a range of sets and reps (004: "depending on your goals") becomes for one goal."""
+
+    sets: int
+    reps: int
 
 
 @dataclass(frozen=True)
@@ -99,9 +120,26 @@ class Drill:
     progression: Progression | None
     regression: str | None  # the easier drill to step back to
     variations: tuple[Variation, ...]
-    load: bool  # an external weight is used (recorded per set)
+    load: bool  # a weight in the hands: asked for in kilos and recorded per set
     sources: tuple[str, ...]  # seed ids the drill's facts come from
+    resistance: str = "none"  # "none", "band" or "weight": any but none is an external load (004)
+    primer: str | None = None  # the unloaded drill done as one checked set before this one
+    stop: str | None = None  # the safe stop for this drill, said at once on pain
+    form_fix: str | None = None  # the mistake id a "no" to the form check means
+    form_detail: FormDetail | None = None  # after a "no": where did it go wrong?
+    rest_focus: tuple[str, ...] = ()  # said in the rest before each later set
+    set_start: str | None = None  # said as a set starts (default "Here we go.")
+    set_end: str | None = None  # said after the last rep of a set
     file: Path = field(compare=False, default=Path())
+
+    @property
+    def loaded(self) -> bool:
+        """An external load (band or weight): needs the unloaded pattern first (004)."""
+        return self.resistance != "none"
+
+    def correction(self, mistake_id: str | None) -> str | None:
+        """The correction of one of this drill's mistakes (None if it has no such mistake)."""
+        return next((m.correction for m in self.mistakes if m.id == mistake_id), None)
 
     def cue_lines(self) -> list[str]:
         """Every spoken cue line of the drill, all phases, in order."""
@@ -115,6 +153,9 @@ class Drill:
         lines += [v.instruction for v in self.variations]
         if self.form_check:
             lines.append(self.form_check)
+        if self.form_detail:
+            lines += [self.form_detail.question, *self.form_detail.fixes.values()]
+        lines += [text for text in (self.stop, self.set_start, self.set_end, *self.rest_focus) if text]
         return lines
 
     @property
@@ -131,6 +172,11 @@ class Library:
     ladder: tuple[str, ...]  # easiest first
     accessories: tuple[str, ...]
     seeds: dict[str, str]  # seed id ("000") -> file name
+    after_pain: tuple[str, ...] = ()  # the only drills offered after a pain stop
+    criterion_sessions: int = 1  # sessions at the criterion needed to move on
+    gentle_sets: int = 2  # the day after pain: at most this many sets...
+    gentle_tempo: float = 1.25  # ...at this tempo scale
+    goals: dict[str, Goal] = field(default_factory=dict)  # goal name -> sets and reps
 
     def __getitem__(self, drill_id: str) -> Drill:
         return self.drills[drill_id]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voicecoach.errors import UserError
 
+MAX_TEXT_CHARS = 1000  # one `say` line; a longer text is split by the caller
 PLAY_MARGIN_S = 10.0  # how long past a line's length `say` waits for it to finish playing
 
 
@@ -39,17 +40,17 @@ def run_say(args: argparse.Namespace, settings) -> int:
     from voicecoach.speak.render import RenderWorker, VoiceSpec
     from voicecoach.speak.speaker import default_cache_dir, make_speaker
 
-    text = args.text.strip()
-    if not text:
-        raise UserError("nothing to say: TEXT is empty")
+    from voicecoach.outfile import check_not_protected, database_files, write_output
+    from voicecoach.settings import db_path
+
+    text = checked_text(args.text)
+    if args.out is not None:
+        check_not_protected(args.out, database_files(db_path(settings)))
     voice = settings.voice
     rendered = RenderWorker(VoiceSpec.from_settings(voice), default_cache_dir()).render(text)
     path = rendered.path
     if args.out is not None:
-        try:
-            shutil.copyfile(rendered.path, args.out)
-        except OSError as error:
-            raise UserError(f"cannot write {args.out} ({error.strerror})") from None
+        write_output(args.out, lambda temp: shutil.copyfile(rendered.path, temp), database_files(db_path(settings)))
         path = args.out
     else:
         events: queue.Queue = queue.Queue()
@@ -62,6 +63,20 @@ def run_say(args: argparse.Namespace, settings) -> int:
         report = {"path": str(path), "cached": rendered.cached, "render_ms": round(rendered.render_ms, 1), "duration_s": round(rendered.duration_s, 3)}
         print(json.dumps(report))
     return 0
+
+
+def checked_text(raw: str) -> str:
+    """The line to say, stripped; a UserError (exit 2) when it is empty, too long, or not UTF-8."""
+    text = raw.strip()
+    if not text:
+        raise UserError("nothing to say: TEXT is empty", exit_code=2)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as surrogates (PEP 383)
+        raise UserError("TEXT is not UTF-8 text; check your terminal's encoding (locale)", exit_code=2) from None
+    if len(text) > MAX_TEXT_CHARS:
+        raise UserError(f"TEXT is {len(text)} characters; say at most {MAX_TEXT_CHARS} at a time", exit_code=2)
+    return text
 
 
 def _speak_and_wait(speaker, events: queue.Queue, text: str, timeout_s: float) -> None:

@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 from voicecoach.errors import UserError
+from voicecoach.settings import expand_path
 
 REFERENCE_RATE_WPM = 160  # piper's natural pace, roughly; rate scales length_scale against it
 
@@ -22,7 +23,7 @@ class PiperBackend:
             from piper import PiperVoice, SynthesisConfig
         except ImportError:
             raise UserError("the piper voice needs the extra: pip install 'voicecoach[piper]'") from None
-        model = Path(spec.piper_model).expanduser()
+        model = expand_path(spec.piper_model)
         if not spec.piper_model or not model.is_file():
             raise UserError(f"piper voice file not found: {spec.piper_model or '(voice.piper_model is empty)'}")
         if not Path(f"{model}.json").is_file():

@@ -124,6 +124,8 @@ class Player:
         self._callbacks = 0
         self.ready = threading.Event()  # set once the device really pulls audio (see wait_ready)
         self.tap: Callable[[np.ndarray, float, int], None] | None = None  # (block, DAC time, rate): the echo canceller's reference
+        self.paused = False  # the stream is stopped while idle (see pause); the next clip restarts it
+        self._pause_lock = threading.Lock()
         self._notifier = threading.Thread(target=self._deliver, name="voicecoach-player-notes", daemon=True)
         self._notifier.start()
         self.open()
@@ -149,10 +151,38 @@ class Player:
     def enqueue(self, samples: np.ndarray, tag: int) -> None:
         """Play a clip (at the player's rate) after the ones already queued."""
         self._pending.append(_Clip(np.asarray(samples, dtype=np.float32), tag, self._generation))
+        self.resume()
 
     def overlay(self, samples: np.ndarray) -> None:
         """Mix a short sound (an earcon) on top of whatever plays, starting now."""
         self._overlay_inbox.append(_Clip(np.asarray(samples, dtype=np.float32), -1, self._generation))
+        self.resume()
+
+    def pause(self) -> None:
+        """Stop the stream while there is nothing to say for a long time (`serve` idling): a
+        running output stream costs a callback every block even when silent (2.6 % of a core
+        here). Anything queued is dropped; the next clip, or :meth:`resume`, restarts it."""
+        with self._pause_lock:
+            if self.paused or self._stream is None:
+                return
+            self.stop()
+            self._closing = True  # not a lost device
+            stream, self._stream = self._stream, None
+            self.paused = True
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as error:  # noqa: BLE001 - the device went away meanwhile
+                log.debug("pausing the output stream: %s", error)
+
+    def resume(self) -> None:
+        """Restart a paused stream (no-op otherwise). A fresh stream needs a moment before it pulls
+        audio (through PulseAudio about 1.5 s, PipeWire about 50 ms): resume early if you can."""
+        with self._pause_lock:
+            if not self.paused:
+                return
+            self.paused = False
+            self.open()
 
     def stop(self) -> None:
         """Cut the current clip and drop everything queued so far (within one block)."""

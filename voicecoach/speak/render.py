@@ -20,6 +20,7 @@ line program (same voice, rate and volume).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -39,7 +40,9 @@ from typing import Callable, Protocol
 import numpy as np
 
 from voicecoach.coach.lines import speech_seconds  # the one estimate of a line's spoken length
-from voicecoach.errors import UserError
+from voicecoach.errors import UserError, notice
+from voicecoach.settings import expand_path
+from voicecoach.speak.cachedisk import CACHE_FILE_MODE, cache_unwritable, make_private_dir, room_for, scratch_dir
 from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 
 log = logging.getLogger(__name__)
@@ -48,8 +51,15 @@ START_TIMEOUT_S = 20.0  # engine start-up (piper loads a model)
 RENDER_TIMEOUT_S = 30.0  # one line; a hung engine must not hang the coach
 
 
-class RenderError(Exception):
-    """A line could not be turned into a usable WAV file."""
+class RenderError(UserError):
+    """A line could not be turned into a usable WAV file (one line for the CLI, exit 1)."""
+
+
+def short(text: str, limit: int = 60) -> str:
+    """A line as it appears in messages: quoted, and cut after `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 
 
 @dataclass(frozen=True)
@@ -89,14 +99,14 @@ class Backend(Protocol):
 def verify_render(path: Path, text: str, rate_wpm: int) -> float:
     """Check a rendered file: exists, not silent, duration plausible for the text. Returns seconds."""
     if not path.exists() or path.stat().st_size <= 44:
-        raise RenderError(f"no audio written for {text!r}")
+        raise RenderError(f"no audio written for {short(text)}")
     samples, rate = read_wav(path)
     duration = samples.size / rate
     if samples.size == 0 or float(np.max(np.abs(samples))) < SILENCE_LEVEL:
-        raise RenderError(f"silent audio for {text!r}")
+        raise RenderError(f"silent audio for {short(text)}")
     expected = speech_seconds(text, rate_wpm)
     if not 0.2 * expected <= duration <= 3.0 * expected + 2.0:
-        raise RenderError(f"implausible duration {duration:.2f} s for {text!r} (expected about {expected:.2f} s)")
+        raise RenderError(f"implausible duration {duration:.2f} s for {short(text)} (expected about {expected:.2f} s)")
     return duration
 
 
@@ -115,7 +125,7 @@ def _espeak_version() -> str:
 def engine_id(spec: VoiceSpec) -> str:
     """Engine name and version, part of the cache key (a new engine version re-renders)."""
     if spec.engine == "piper":
-        model = Path(spec.piper_model).expanduser()
+        model = expand_path(spec.piper_model)
         stamp = f"{model.stat().st_size}-{int(model.stat().st_mtime)}" if model.exists() else "missing"
         try:
             version = metadata.version("piper-tts")
@@ -312,10 +322,12 @@ class RenderWorker:
     def __init__(self, spec: VoiceSpec, cache_dir: Path, backend_factory: Callable[[VoiceSpec], Backend] = make_backend):
         self.spec = spec
         self.cache = SpeechCache(cache_dir, spec)
+        self.cache_ok = True  # False: the cache cannot be written (full disk...); lines render to a scratch folder
+        self._uncached: dict[str, Rendered] = {}
         try:
-            self.cache.directory.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.cache.directory)
         except OSError as error:
-            raise UserError(f"cannot create the speech cache {cache_dir} ({error.strerror})") from None
+            self._cache_fault(error)
         self._factory = backend_factory
         self.fallback_used = False
         self.engine_thread = EngineThread.shared()
@@ -345,18 +357,23 @@ class RenderWorker:
         except RenderError as error:
             if self.spec.engine != "pyttsx3":
                 raise
-            log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)
+            log.warning("pyttsx3 rendered a bad file (%s); using the espeak-ng program", error)  # short(): never the whole text
             self.fallback_used = True
             return self._render_one(self.engine_thread.backend(self.spec, EspeakCliBackend), text)
         except (UserError, RenderError):
             raise
         except Exception as error:
-            raise RenderError(f"could not render {text!r}: {error}") from error
+            raise RenderError(f"could not render {short(text)}: {error}") from error
 
     def _render_one(self, backend: Backend, text: str) -> Rendered:
         cached = self.cache.lookup(text)  # rendered meanwhile by an earlier job
         if cached is not None:
             return Rendered(text, cached, True, 0.0, wav_duration(cached))
+        if self.cache_ok and not room_for(self.cache.directory, text, self.spec.rate):
+            # checked first: pyttsx3's espeak driver hangs for good when its file write fails
+            self._cache_fault(OSError(errno.ENOSPC, "No space left on device"))
+        if not self.cache_ok:
+            return self._render_uncached(backend, text)
         temp = self.cache.temp_path(text)
         started = time.perf_counter()
         try:
@@ -364,7 +381,40 @@ class RenderWorker:
             render_ms = (time.perf_counter() - started) * 1000.0
             duration = verify_render(temp, text, self.spec.rate)
             final = self.cache.path(text)
+            os.chmod(temp, CACHE_FILE_MODE)
             os.replace(temp, final)
+        except (OSError, RenderError) as error:
+            if not cache_unwritable(self.cache.directory, error):
+                raise
+            self._cache_fault(error)
+            return self._render_uncached(backend, text)
         finally:
             temp.unlink(missing_ok=True)
         return Rendered(text, final, False, render_ms, duration)
+
+    def _cache_fault(self, error: BaseException) -> None:
+        """The cache cannot take files: say so once, render to a scratch folder from now on."""
+        if self.cache_ok:
+            self.cache_ok = False
+            why = "is full" if cache_unwritable(self.cache.directory, error, space_only=True) else \
+                f"cannot be written ({getattr(error, 'strerror', None) or error})"
+            notice(f"the speech cache {self.cache.directory} {why}; speaking without it "
+                   "(free some space to make the start faster again)")
+
+    def _render_uncached(self, backend: Backend, text: str) -> Rendered:
+        """Render into the process's scratch folder (kept for the session, removed at exit)."""
+        if text in self._uncached:
+            return self._uncached[text]
+        path = scratch_dir() / f"{self.cache.key(text)}.wav"
+        if not room_for(path.parent, text, self.spec.rate):
+            raise RenderError(f"no disk space left to render {short(text)} (the speech cache and {path.parent} are full)")
+        started = time.perf_counter()
+        try:
+            backend.save(text, path)
+            duration = verify_render(path, text, self.spec.rate)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        rendered = Rendered(text, path, False, (time.perf_counter() - started) * 1000.0, duration)
+        self._uncached[text] = rendered
+        return rendered

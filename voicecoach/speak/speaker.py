@@ -31,7 +31,7 @@ from voicecoach.errors import notice
 from voicecoach.events import DeviceChanged, SpeechDone, SpeechStarted
 from voicecoach.speak.earcons import make_earcon
 from voicecoach.coach.lines import speech_seconds
-from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec
+from voicecoach.speak.render import RENDER_TIMEOUT_S, Rendered, RenderWorker, VoiceSpec, short
 from voicecoach.speak.wav import read_wav, resample, trim_silence
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 TEXT_PREFIX = "COACH: "  # how a printed line of the coach starts (text mode, echo, no device)
 RETRY_DEVICE_S = 2.0  # how often a lost output device is tried again
 CLIP_MEMORY = 256  # decoded clips kept in memory
+WAKE = "wake"  # put on the dispatch queue to make the dispatcher look at the device
 
 
 def default_cache_dir() -> Path:
@@ -61,6 +62,7 @@ class TextSpeaker:
         self.rate_wpm = rate_wpm
         self._ids = itertools.count(1)
         self._due: list[tuple[float, int]] = []
+        self.gain = 1.0
 
     def say(self, text: str, kind: str = "info") -> int:
         """Print the line; returns its utterance id."""
@@ -91,7 +93,17 @@ class TextSpeaker:
     def earcon(self, name: str) -> None:
         """Text mode has no tones."""
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def set_gain(self, gain: float) -> None:
+        """Text has no volume; kept so "louder" works the same with either speaker."""
+        self.gain = gain
+
+    def pause_output(self) -> None:
+        """No device to pause."""
+
+    def resume_output(self) -> None:
+        """No device to resume."""
+
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Nothing to prepare in text mode."""
         return []
 
@@ -122,16 +134,10 @@ class AudioSpeaker:
         self.clock = clock
         self.echo = echo
         self.text_out = text_out
-        self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
-        try:
-            if player_factory is None:
-                device = choose_device(voice.output_device, "output").index
-                player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
-            self.player = player_factory(self._on_note)
-        except BaseException:
-            self.renderer.close()
-            raise
         self.available = True
+        self.gain = 1.0  # "louder" / "quieter": a multiplier on the rendered speech
+        self._closed = False
+        self._said = threading.Event()  # the first line was said (the prerender thread yields until then)
         self._last_retry = -1e9
         self._ids = itertools.count(1)
         self._generation = 0
@@ -140,6 +146,17 @@ class AudioSpeaker:
         self._clips: OrderedDict[Path, np.ndarray] = OrderedDict()
         self._earcons: dict[str, np.ndarray] = {}
         self._dispatch: queue.SimpleQueue = queue.SimpleQueue()
+        # The output stream first: a fresh stream takes a while to start pulling (through
+        # PulseAudio about 1.5 s), and the voice engine starts meanwhile.
+        if player_factory is None:
+            device = choose_device(voice.output_device, "output").index
+            player_factory = lambda notify: Player(notify, device=device)  # noqa: E731
+        self.player = player_factory(self._on_note)
+        try:
+            self.renderer = RenderWorker(VoiceSpec.from_settings(voice), cache_dir or default_cache_dir())
+        except BaseException:
+            self.player.close()
+            raise
         self._dispatcher = threading.Thread(target=self._run_dispatch, name="voicecoach-speaker", daemon=True)
         self._dispatcher.start()
 
@@ -148,6 +165,7 @@ class AudioSpeaker:
     def say(self, text: str, kind: str = "info") -> int:
         """Queue a line; returns its utterance id at once."""
         utterance = next(self._ids)
+        self._said.set()
         if self.echo is not None:
             print(TEXT_PREFIX + text, file=self.echo, flush=True)
         self._dispatch.put((utterance, text, self.renderer.submit(text), self._generation))
@@ -159,6 +177,10 @@ class AudioSpeaker:
             self._generation += 1
             self.player.stop()
 
+    def set_gain(self, gain: float) -> None:
+        """Scale every line queued from now on (the rendered cache stays as it is)."""
+        self.gain = max(0.0, gain)
+
     def earcon(self, name: str) -> None:
         """Play a tone now, on top of speech ("listening", "accepted", "beat", "rest_over")."""
         if not self.voice.earcons or (name == "beat" and not self.voice.metronome) or not self.available:
@@ -167,23 +189,50 @@ class AudioSpeaker:
             self._earcons[name] = make_earcon(name, self.player.samplerate, self.voice.volume)
         self.player.overlay(self._earcons[name])
 
-    def prerender(self, lines: Iterable[str], progress: bool = True) -> list[Rendered]:
+    def pause_output(self) -> None:
+        """Stop the output stream while nothing will be said for a while (see :meth:`Player.pause`)."""
+        pause = getattr(self.player, "pause", None)
+        if pause and self.available:
+            pause()
+
+    def resume_output(self) -> None:
+        """Restart the output stream now, so it is running by the time the next line comes."""
+        resume = getattr(self.player, "resume", None)
+        if resume and self.available:
+            try:
+                resume()
+            except Exception as error:  # noqa: BLE001 - the next line finds out and prints instead
+                log.warning("could not restart the audio output: %s", error)
+
+    def prerender(self, lines: Iterable[str], progress: bool = True, background: bool = False) -> list[Rendered]:
         """Render every line not yet cached, with a progress bar (stderr) if it takes a moment.
-        Returns once the output device is running too, so the first line starts at once."""
+        Returns once the output device is running too, so the first line starts at once.
+
+        With `background`, returns (an empty list) as soon as the device runs and renders the lines
+        on a helper thread one at a time, so a line said meanwhile waits for one render at most:
+        the session starts speaking without waiting for lines it will say minutes later."""
+        unique = list(dict.fromkeys(line for line in lines if line.strip()))
+        if background:
+            threading.Thread(target=self._render_each, args=(unique,), name="voicecoach-prerender", daemon=True).start()
+            self.player.wait_ready()
+            return []
         from tqdm import tqdm
 
-        unique = list(dict.fromkeys(line for line in lines if line.strip()))
         futures = [self.renderer.submit(line) for line in unique]
         done = []
         with tqdm(total=len(futures), desc="Preparing the voice", unit="line", delay=0.5, file=sys.stderr, disable=not progress, leave=False) as bar:
-            for future in futures:
-                done.append(future.result(timeout=RENDER_TIMEOUT_S))
+            for line, future in zip(unique, futures):
+                try:
+                    done.append(future.result(timeout=RENDER_TIMEOUT_S))
+                except Exception as error:  # noqa: BLE001 - that line is printed when it comes up
+                    log.warning("could not prepare %s: %s", short(line), error)
                 bar.update(1)
         self.player.wait_ready()
         return done
 
     def close(self) -> None:
         """Stop speaking and release the device and the TTS thread."""
+        self._closed = True
         self.stop()
         self._dispatch.put(None)
         self._dispatcher.join(timeout=5.0)
@@ -191,6 +240,19 @@ class AudioSpeaker:
         self.renderer.close()
 
     # ---- inside ----
+
+    def _render_each(self, lines: list[str]) -> None:
+        """Fill the cache one line at a time (the prerender thread); stops when the speaker closes.
+        Between the device's start and the first line said it waits, so as not to slow that down."""
+        for line in lines:
+            if self.player.ready.is_set() and not self._said.is_set():
+                self._said.wait(2.0)
+            if self._closed:
+                return
+            try:
+                self.renderer.render(line)
+            except Exception as error:  # noqa: BLE001 - said later, the line is rendered (or printed) then
+                log.debug("could not prerender %r: %s", line, error)
 
     def clip(self, rendered: Rendered) -> np.ndarray:
         """The line's samples, trimmed and at the player's rate (kept in memory)."""
@@ -204,7 +266,16 @@ class AudioSpeaker:
         return cached
 
     def _run_dispatch(self) -> None:
-        while (item := self._dispatch.get()) is not None:
+        while True:
+            try:  # while the device is gone, look for it every RETRY_DEVICE_S even when nothing is said
+                item = self._dispatch.get(timeout=None if self.available else RETRY_DEVICE_S)
+            except queue.Empty:
+                self._retry_device()
+                continue
+            if item is None:
+                break
+            if item == WAKE:  # the device was just lost: wait with a timeout from now on
+                continue
             utterance, text, future, generation = item
             if generation < self._generation:
                 self.events.put(SpeechDone(utterance, self.clock(), interrupted=True))
@@ -212,7 +283,7 @@ class AudioSpeaker:
             try:
                 samples = self.clip(future.result(timeout=RENDER_TIMEOUT_S))
             except Exception as error:  # noqa: BLE001 - a line that cannot be rendered is printed
-                log.warning("could not render %r: %s", text, error)
+                log.warning("could not render %s: %s", short(text), error)
                 self._print_instead(utterance, text)
                 continue
             if not self.available:
@@ -223,6 +294,8 @@ class AudioSpeaker:
                     continue
                 if self.available:
                     self._in_player.add(utterance)
+                    if self.gain != 1.0:
+                        samples = np.clip(samples * self.gain, -1.0, 1.0)
                     self.player.enqueue(samples, utterance)
                     continue
             self._print_instead(utterance, text)
@@ -261,6 +334,7 @@ class AudioSpeaker:
                 self._last_retry = self.clock()
                 self.player.stop()
                 lost, self._in_player = self._in_player, set()
+            self._dispatch.put(WAKE)
             warn("audio output device lost; printing lines until it is back")
             self.events.put(DeviceChanged("output", False, "stream ended"))
             for utterance in sorted(lost):

@@ -1,0 +1,99 @@
+"""Shared pieces of the fault suite (tests/test_faults*.py): an isolated CLI, a history, a small disk."""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from history_driver import CRASH_PLAN, FakeClock, session_records
+from voicecoach.cli import main
+from voicecoach.history import open_recorder
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """The process environment of a fresh user: XDG dirs in tmp_path, no VOICECOACH_* variables."""
+    for name in list(os.environ):
+        if name.startswith("VOICECOACH_"):
+            monkeypatch.delenv(name)
+    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """`voicecoach ARGV` in this process: (exit code, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_history(path: Path, sessions: int = 1) -> Path:
+    """A history database with `sessions` complete sessions of CRASH_PLAN (9 sets each)."""
+    recorder = open_recorder(path, now=FakeClock())
+    for _ in range(sessions):
+        for kind, data in session_records(CRASH_PLAN):
+            recorder.record(kind, data)
+    recorder.close()
+    return path
+
+
+def history_rows(path: Path) -> tuple[int, int, list[str]]:
+    """(sessions, finished sets, integrity check) of a database file."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        sessions = conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        sets = conn.execute("SELECT COUNT(*) FROM sets WHERE done_at IS NOT NULL").fetchone()[0]
+        check = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+    return sessions, sets, check
+
+
+def wav_header(rate: int, channels: int = 1, frames: int = 0) -> bytes:
+    """A 16-bit PCM WAV header with any sample rate (0 included) and `frames` silent frames."""
+    data = b"\0\0" * channels * frames
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    return b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + \
+        b"data" + struct.pack("<I", len(data)) + data
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 8 MiB tmpfs (the suite runs as root, as CI does): full and read-only disks are real."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system `folder` is on; returns the filler file (unlink it to free the space)."""
+    filler = folder / ".filler"
+    with open(filler, "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+        try:
+            while True:
+                out.write(b"\0" * 512)
+        except OSError:
+            pass
+    return filler
+
+
+def files_in(folder: Path) -> set[str]:
+    """Every file name under `folder` (relative), for "no stray files" checks."""
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}

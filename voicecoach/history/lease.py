@@ -1,0 +1,86 @@
+"""One live session per history database: an advisory lock on ``<database>.lock``.
+
+A session (``practice``, ``serve``, ``simulate --db``) holds the lease for as long as it records.
+A second one on the same database is refused at once, before it could offer the live session as
+"Last time you stopped in..." and write the same rows twice. The lock is the kernel's (``flock``):
+it goes away with the process, even after a kill -9 or a power cut, so a stale lease never blocks.
+Reading the history (``history``, ``progress``, ``export``) needs no lease.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from voicecoach.errors import UserError
+
+
+class SessionBusy(UserError):
+    """Another voicecoach session is recording into this history database."""
+
+
+def lease_path(db: Path | str) -> Path:
+    """The lock file beside the database."""
+    return Path(f"{db}.lock")
+
+
+class Lease:
+    """The held lease; :meth:`release` (or process exit) gives it up."""
+
+    def __init__(self, fd: int, path: Path):
+        self.fd = fd
+        self.path = path
+
+    def __del__(self):  # a holder that forgot to release (a test, a crash in our own code)
+        self.release()
+
+    def release(self) -> None:
+        """Give the lease up (idempotent)."""
+        if self.fd >= 0:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self.fd)
+                self.fd = -1
+
+
+def take_lease(db: Path | str) -> Lease | None:
+    """Take the database's lease; raise :class:`SessionBusy` if another session holds it.
+
+    Returns None when there is no place for the lock file (a read-only folder): then no session
+    can write the database either, so there is nothing to guard.
+    """
+    if Path(db).is_dir():  # not a database path at all; open_store says so
+        return None
+    path = lease_path(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = _read_owner(fd)
+        os.close(fd)
+        who = f" (process {owner})" if owner else ""
+        raise SessionBusy(f"another voicecoach session{who} is using the history database {db}; "
+                          "finish that one first, or use --db for another file") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return Lease(fd, path)
+
+
+def _read_owner(fd: int) -> str:
+    try:
+        return os.pread(fd, 32, 0).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def check_free(db: Path | str) -> None:
+    """Raise :class:`SessionBusy` now if another session holds the lease (before any device is opened)."""
+    lease = take_lease(db)
+    if lease is not None:
+        lease.release()
