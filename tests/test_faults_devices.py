@@ -59,7 +59,7 @@ def test_a_microphone_that_comes_and_goes_is_announced_lost_once_and_back_once()
     def feed(at: float, blocks: int = 0) -> None:
         clock.now = at
         for _ in range(blocks):
-            capture._queue.put(block)
+            capture._queue.put((block, 0.0))  # (block, its ADC time), as the callback queues them
         for _ in range(max(blocks, 1)):
             next(chunks)
 

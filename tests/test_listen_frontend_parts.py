@@ -151,3 +151,12 @@ def test_the_finding_is_said_in_words():
     assert finding(weak, lines) == [lines["ours"].format(db=4), lines["half"]]
     assert finding(dict(base, echo_db=2.0), lines) == [lines["inaudible"]]
     assert finding(dict(base, canceller="none", erle_db=None, half_duplex=True), lines) == [lines["none"], lines["half"]]
+
+
+def test_a_microphone_block_waits_for_its_reference_only_while_the_player_runs():
+    tap = ReferenceTap()
+    push_stream(tap, tone(1.0, RATE), RATE, t0=10.0)
+    assert tap.ready(10.5, 800)  # handed over already
+    assert not tap.ready(10.99, 800)  # its end is not played yet: wait for the player's next burst
+    tap._last_push -= 1.0  # the player has stopped (closed, device lost): nothing to wait for
+    assert tap.ready(10.99, 800)

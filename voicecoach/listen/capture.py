@@ -18,6 +18,7 @@ echo gate). A front end that raises is dropped with one log line; the raw chunks
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import time
@@ -30,6 +31,7 @@ from voicecoach.listen.wavsource import CHUNK_S, MODEL_RATE
 
 log = logging.getLogger(__name__)
 
+HOLD_S = 0.5  # at most this much microphone audio waits for the player's reference
 BACK_AFTER_S = 5.0  # a reopened microphone must send audio this long before it is announced back
 
 
@@ -111,6 +113,8 @@ class MicrophoneCapture:
         self.front_end = front_end
         self.reference = reference
         self.on_cleaned = on_cleaned
+        self._aligner = None  # finds the real delay between the stamps and the echo
+        self._pending: collections.deque[tuple[bytes, float]] = collections.deque()  # waiting for their reference
         self._logged_overflows = 0
         self._queue: queue.SimpleQueue[tuple[bytes, float]] = queue.SimpleQueue()
         self._stream = None
@@ -214,18 +218,46 @@ class MicrophoneCapture:
             if self.overflows != self._logged_overflows:
                 log.warning("microphone overflow: %d blocks lost so far", self.overflows)
                 self._logged_overflows = self.overflows
-            yield self._clean(self._convert(block), recorded_at)
+            cleaned = self._clean_ready(self._convert(block), recorded_at)
+            yield from cleaned or [b""]
 
     def _convert(self, block: bytes) -> bytes:
         if self._resampler is None:
             return block
         return self._resampler.resample_chunk(np.frombuffer(block, np.int16)).tobytes()
 
+    def _clean_ready(self, chunk: bytes, recorded_at: float) -> list[bytes]:
+        """Clean the chunks whose reference the player has handed over. Through a sound server
+        the player's blocks come in bursts; a chunk waits for its reference (at most
+        ``HOLD_S``), because a hole in the reference is an echo that cannot be cancelled."""
+        if self.front_end is None or self.reference is None:
+            waiting = [c for c, _ in self._pending]  # (a front end dropped after a failure)
+            self._pending.clear()
+            return waiting + ([self._clean(chunk, recorded_at)] if chunk else [])
+        if chunk:
+            self._pending.append((chunk, recorded_at))
+        out = []
+        while self._pending:
+            first, at = self._pending[0]
+            held = sum(len(c) for c, _ in self._pending) / 2 / MODEL_RATE
+            if not self.reference.ready(at, len(first) // 2) and held < HOLD_S:
+                break
+            self._pending.popleft()
+            out.append(self._clean(first, at))
+        return out
+
     def _clean(self, chunk: bytes, recorded_at: float) -> bytes:
         if self.front_end is None or not chunk:
             return chunk
         try:
-            reference = self.reference.pull(recorded_at, len(chunk) // 2) if self.reference is not None else None
+            reference = None
+            if self.reference is not None:
+                reference = self.reference.pull(recorded_at, len(chunk) // 2, wait_s=0.0)
+                if self._aligner is None:
+                    from voicecoach.listen.reference import Aligner
+
+                    self._aligner = Aligner(self.reference)
+                self._aligner.feed(chunk, recorded_at, reference is not None and any(reference))
             cleaned = self.front_end.process(chunk, reference)
             if self.on_cleaned is not None:
                 self.on_cleaned()

@@ -1,0 +1,141 @@
+"""Full barge-in with the echo canceller, on PulseAudio virtual devices.
+
+The coach's player plays into a virtual speaker. A relay records the speaker's monitor, passes
+it through 60 ms of delay and a room's impulse response (RT60 0.3 s) and plays it into the
+virtual microphone, so the microphone hears the coach's echo; the person's "repeat" is played
+into the same microphone over it, in a pause inside the coach's line (``barge_in = "full"``:
+half-duplex would ignore it). The real session wiring (``start_listening`` with the player)
+cancels the echo and the listener decides "repeat".
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+import soxr
+
+from speech_audio import espeak, utterance_wav
+from test_listen_frontend import impulse_response
+from voicecoach.coach.commands import Command
+from voicecoach.events import CommandHeard
+from voicecoach.listen.listener import start_listening
+from voicecoach.settings import ListenSettings
+from voicecoach.speak.player import Player
+
+RATE = 16000
+SETTINGS = ListenSettings(engine="pocketsphinx", barge_in="full", echo_cancel="webrtc", vad="webrtc")
+
+
+class RoomRelay:
+    """Speaker monitor -> delay + impulse response -> microphone, in 10 ms blocks (parec | pacat)."""
+
+    def __init__(self, server, monitor: str, feed_sink: str, ir: np.ndarray, gain: float):
+        env = dict(os.environ, PULSE_SERVER=server.address)
+        fmt = ["--format=s16le", f"--rate={RATE}", "--channels=1", "--raw", "--latency-msec=10"]
+        self.recorder = subprocess.Popen(["parec", f"--device={monitor}", *fmt], stdout=subprocess.PIPE, env=env)
+        self.player = subprocess.Popen(["pacat", "--playback", f"--device={feed_sink}", *fmt], stdin=subprocess.PIPE, env=env)
+        self.ir, self.gain = ir, gain
+        self.thread = threading.Thread(target=self._run, name="room-relay", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        tail = np.zeros(self.ir.size - 1)  # overlap-add
+        while True:
+            raw = self.recorder.stdout.read(320)
+            if not raw:
+                return
+            block = np.frombuffer(raw[: len(raw) // 2 * 2], np.int16).astype(np.float64)
+            wet = np.convolve(block, self.ir)
+            wet[: tail.size] += tail
+            out, tail = wet[: block.size], wet[block.size:]
+            try:
+                self.player.stdin.write(np.clip(out * self.gain, -32768, 32767).astype(np.int16).tobytes())
+                self.player.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                return
+
+    def close(self) -> None:
+        self.recorder.terminate()
+        self.recorder.wait(timeout=5)
+        try:
+            self.player.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.player.terminate()
+        self.player.wait(timeout=5)
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.xfail(strict=False, reason="known flaky (issue 12): the echo is cancelled (50-60 dB) but PocketSphinx "
+                   "hears the word as [unk] in about half the runs on a loaded 2-core machine")
+def test_repeat_said_over_the_coach_is_heard_with_the_canceller(pulse_server, virtual_speaker, virtual_microphone, tmp_path):
+    relay = RoomRelay(pulse_server, virtual_speaker.monitor, virtual_microphone.feed_sink,
+                      impulse_response(0.3, 0.4, 0.06, seed=1), gain=1.0)
+    events: queue.Queue = queue.Queue()
+    notices: list[str] = []
+    started = threading.Event()
+    player = Player(lambda kind, tag, at, interrupted: started.set() if kind == "started" else None)
+    listener = None
+    try:
+        listener = start_listening(SETTINGS, "en", events, commands=frozenset({Command.REPEAT}),
+                                   notice=notices.append, player=player)
+        assert listener is not None, notices
+        listener.keep_results = True
+        assert listener.audio_started.wait(timeout=10), "the virtual microphone sent no audio"
+        capture = listener._source
+        full, pause = threading.Event(), threading.Event()
+        gate_update = capture.on_cleaned
+        seen = {"active": 0, "quiet": 0}
+
+        def watch() -> None:  # runs after each cleaned chunk, in the listening thread
+            gate_update()
+            front_end = capture.front_end
+            if listener.decider.settings.barge_in == "full":
+                full.set()
+            quiet = front_end.active_frames == seen["active"]
+            seen["quiet"] = seen["quiet"] + 1 if quiet else 0
+            if full.is_set() and seen["quiet"] >= 6:
+                pause.set()  # 0.3 s without the coach's voice: the pause in its line, not a comma
+            seen["active"] = front_end.active_frames
+
+        capture.on_cleaned = watch
+        first = espeak("Stand tall with your feet under your hips, push your hips back, and keep a long spine.", "en-gb")
+        second = espeak("Soft knees, weight in your heels, and stand up tall. One. Two. Three. Four.", "en-gb")
+        line = np.concatenate([first, np.zeros(int(2.0 * RATE), np.int16), second]).astype(np.float32) / 32768 * 0.7
+        line = soxr.resample(line, RATE, player.samplerate).astype(np.float32)
+        wav, _ = utterance_wav(tmp_path, "repeat", "en-us", lead_s=0.0, tail_s=0.5)
+        listener.set_speaking(True)  # the coach's line: half-duplex would hear only stop/pause/pain now
+        player.enqueue(line, 1)
+        assert started.wait(timeout=10)
+        assert full.wait(timeout=first.size / RATE + 5), f"the canceller did not converge: {notices}"
+        assert pause.wait(timeout=first.size / RATE + 5), "the coach's pause never reached the microphone"
+        before = list(events.queue)
+        # The coach's own voice acts on nothing. (Before the canceller has converged the
+        # listener is half-duplex, where PocketSphinx, which has no confidences, can still turn
+        # the coach's echo into a "stop?" question: that old path is not what is tested here.)
+        assert not [e for e in before if isinstance(e, CommandHeard)], before
+        front_end = capture.front_end
+        erle_then = front_end.erle_db
+        virtual_microphone.play(wav)  # the person, in the pause of the coach's line (its echo still rings)
+        try:
+            event = events.get(timeout=15)
+            while not isinstance(event, CommandHeard) and event in before:
+                event = events.get(timeout=15)
+        except queue.Empty:
+            raise AssertionError(f"nothing decided; finals: {[h.text for h in listener.heard if h.final]}, "
+                                 f"ERLE {front_end.erle_db:.1f} dB, delay found {capture._aligner.delay_s}, "
+                                 f"notices {notices}") from None
+        assert isinstance(event, CommandHeard) and event.command == "repeat", event
+        assert erle_then > 20.0  # the canceller really removed the echo (not only quiet audio)
+        assert notices == []
+        assert player.busy()  # still the coach's line: said over the coach
+    finally:
+        if listener is not None:
+            listener.stop()
+        player.close()
+        relay.close()
