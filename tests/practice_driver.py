@@ -26,8 +26,8 @@ def answer(text: str, phase: str) -> tuple[str | None, str]:
         return "ready", "set"
     if phase == "set":  # the set has begun: end it at once
         return "done", "after"
-    if text.endswith("?") and phase == "after":
-        return "yes", phase
+    if text.endswith("?") and phase == "after":  # "Any pain in your low back?" is a no; a form check a yes
+        return ("no" if "pain" in text.lower() or "hurt" in text.lower() else "yes"), phase
     if text.startswith("Rest ") and phase == "after":
         return "next", "after"
     if phase == "intro":
