@@ -16,6 +16,7 @@ the decider then asks before acting on stop or skip.
 
 from __future__ import annotations
 
+import collections
 import math
 import os
 from typing import Sequence
@@ -72,9 +73,10 @@ class PocketSphinxRecognizer:
 
         `command_weight`: prior of a command phrase over filler speech; `max_utterance_s`: speech
         longer than this is not a command (0 = no limit); `batch_final`: decode the final again
-        over the whole utterance; `dither`: add one bit of noise first (see
-        :mod:`voicecoach.listen.dither`; False only to measure the raw input); `decoder_options`:
-        extra ``pocketsphinx.Config`` settings.
+        over the whole utterance; `dither`: the voice detectors (endpointer, trailing silence)
+        judge a dithered copy, the decoder the raw samples (see :mod:`voicecoach.listen.dither`;
+        False only to measure the raw input); `decoder_options`: extra ``pocketsphinx.Config``
+        settings.
         """
         import pocketsphinx
 
@@ -83,6 +85,7 @@ class PocketSphinxRecognizer:
         self.max_utterance_s = max_utterance_s
         self.batch_final = batch_final
         self._dither = Dither() if dither else None
+        self._recent: collections.deque[tuple[bytes, bytes]] = collections.deque(maxlen=16)  # (dithered, raw)
         self._utt_audio: list[bytes] = []
         self._too_long = False
         self._utt_start = 0.0
@@ -124,16 +127,19 @@ class PocketSphinxRecognizer:
     def accept(self, chunk: bytes) -> list[Heard]:
         """Feed 16-bit mono PCM; returns partials for each speech frame and a final at its end."""
         results: list[Heard] = []
-        self._buffer += self._dither(chunk) if self._dither else chunk
+        self._buffer += chunk
         step = self._frame_bytes
         while len(self._buffer) >= step:
             frame, self._buffer = self._buffer[:step], self._buffer[step:]
             self.samples += step // 2
             at = self.samples / self.sample_rate
-            silence = self._vad.feed(frame)
-            speech = self._endpointer.process(frame)
+            heard = self._dither(frame) if self._dither else frame  # what the detectors judge
+            silence = self._vad.feed(heard)
+            self._recent.append((heard, frame))
+            speech = self._endpointer.process(heard)
             if speech is None:
                 continue
+            speech = self._undithered(speech)
             if not self._in_utterance:
                 self._decoder.start_utt()
                 self._in_utterance, self._too_long, self._utt_start = True, False, at
@@ -156,6 +162,15 @@ class PocketSphinxRecognizer:
                 hyp = self._decoder.hyp()
                 results.append(Heard(self._clean(hyp.hypstr if hyp else ""), math.nan, False, at, silence))
         return results
+
+    def _undithered(self, speech: bytes) -> bytes:
+        """The raw frame behind a speech frame the endpointer hands back (it returns each frame
+        it was given, a fixed window later): the decoder gets the microphone's own samples, the
+        dither only ever reaches the detectors."""
+        for heard, raw in reversed(self._recent):
+            if heard == speech:
+                return raw
+        return speech  # not one frame we fed (never seen): decode it as it is
 
     def finish(self) -> list[Heard]:
         """End of input: the final result of whatever was still being said."""
@@ -181,7 +196,10 @@ class PocketSphinxRecognizer:
             # the model's default and has not adapted by the end of a one-word command, which made
             # the first command of a fresh stream hit-or-miss ("pause" heard as "all as").
             self._decoder.start_utt()
-            self._decoder.process_raw(b"".join(self._utt_audio), full_utt=True)
+            # frames of exact zeros (a muted or virtual microphone, zero-padded files) carry no
+            # sound, and their log spectrum would drag the utterance's cepstral mean far off
+            audio = b"".join(f for f in self._utt_audio if f.strip(b"\0"))
+            self._decoder.process_raw(audio or b"".join(self._utt_audio), full_utt=True)
             self._decoder.end_utt()
         self._utt_audio = []
         hyp = self._decoder.hyp()

@@ -87,7 +87,7 @@ class VoskRecognizer:
         non-speech after a non-empty partial (Vosk's own endpointer waits about 0.8 s), so the
         final result, with word confidences, comes sooner. 0 = Vosk's endpointer only.
         `fillers`: extra grammar words that stand for "not a command" (e.g. ``FILLER_WORDS["ko"]``).
-        `dither`: add one bit of noise first (:mod:`voicecoach.listen.dither`; False: raw input).
+        `dither`: the voice detector judges a dithered copy (:mod:`voicecoach.listen.dither`; False: raw).
         """
         self.model = model
         self.end_silence_s = end_silence_s
@@ -126,11 +126,9 @@ class VoskRecognizer:
 
     def accept(self, chunk: bytes) -> list[Heard]:
         """Feed 16-bit mono PCM; returns a partial result, or the final one at an endpoint."""
-        if self._dither:
-            chunk = self._dither(chunk)
         self.samples += len(chunk) // 2
         at = self.samples / self.sample_rate
-        silence = self._vad.feed(chunk)
+        silence = self._vad.feed(self._dither(chunk) if self._dither else chunk)  # the decoder gets the raw samples
         if self._rec.AcceptWaveform(chunk):
             self._heard_words = False
             return self._final(json.loads(self._rec.Result()), at)
