@@ -28,10 +28,12 @@ test: debs-test $(VENV)/.stamp-test
 # Speech-out figures need an output device: the bench runs with a private, silent PulseAudio sink.
 # The bench plays through a private PipeWire (what Raspberry Pi OS and Debian 12's desktop run): a
 # fresh PulseAudio null sink idles at 2 s of latency and is pulled 1.0-1.7 s late, which no code
-# of ours can shorten (docs/raspberry-pi.md).
+# of ours can shorten (docs/raspberry-pi.md). The bench itself keeps the user's HOME, so its corpus
+# and speech caches persist between runs (the private servers have their own).
 bench: debs-test $(VENV)/.stamp-test
 	@scripts/ensure-debian-packages.sh $(BENCH_DEBS)
-	scripts/with-pipewire-audio.sh $(BIN)/python -m voicecoach.bench $(ARGS)
+	scripts/with-pipewire-audio.sh env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$(HOME)" \
+		$(BIN)/python -m voicecoach.bench $(ARGS)
 
 # The arm64 proof: unit tests, simulate, listen --wav (Vosk traced beside this machine's, hence the
 # venv), PipeWire and a whole serve session in an emulated arm64 Debian root. Slow
