@@ -128,8 +128,7 @@ class CoachVoice:
         """Cut the line playing and drop the queue (each gets an interrupted SpeechDone)."""
         done = []
         if self._current is not None:
-            uid, start, samples = self._current
-            self._current = (uid, start, samples[: max(0, at - start)])
+            uid, start, _samples = self._current
             self.spans.append((start / RATE, at / RATE))
             done.append(SpeechDone(uid, at / RATE, interrupted=True))
             self._current = None
