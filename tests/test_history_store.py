@@ -3,14 +3,13 @@ a commit per record, and bad databases (locked, read-only, newer, damaged, full 
 
 from __future__ import annotations
 
-import errno
-import os
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from fault_helpers import fill, small_disk  # noqa: F401  (a real 8 MiB tmpfs: full and read-only disks are real)
 from history_driver import CRASH_PLAN, FakeClock, SetOutcome, run_session, session_records
 from voicecoach.events import RECORD_KINDS
 from voicecoach.history import SAVE_FAILED_LINE, open_recorder, open_store
@@ -271,51 +270,22 @@ def test_damaged_database_bad_page(tmp_path):
     workout_goes_on(open_recorder(path, warn=lambda line: None))
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """An 8 MiB tmpfs (as root, as CI runs); else a plain folder (full disk then simulated with
-    max_page_count, read-only with file modes)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    real = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)]).returncode == 0
-    yield mount, real
-    if real:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(folder: Path) -> Path:
-    """Fill the file system with one file until it is full."""
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as out:
-        try:
-            while True:
-                out.write(b"\0" * 4096)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
-    return filler
-
-
 def test_full_disk_mid_session_keeps_what_was_saved(small_disk, capsys):
-    folder, real = small_disk
+    folder = small_disk
     path = folder / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock())
     run_session(recorder, CRASH_PLAN)  # a first, complete session
     records = list(session_records(CRASH_PLAN))
     for kind, data in records[:9]:  # two sets of the second session
         recorder.record(kind, data)
-    if real:
-        filler = fill(folder)
-    else:
-        pages = recorder.store.conn.execute("PRAGMA page_count").fetchone()[0]
-        recorder.store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    filler = fill(folder)
     for kind, data in records[9:] + records * 3:  # keeps training: enough writes to need new pages
         recorder.record(kind, data)
     assert recorder.save_failed
     assert "the disk is full" in recorder.message
     assert "cannot grow: the disk is full" in capsys.readouterr().err
     assert recorder.take_warning() == SAVE_FAILED_LINE
-    if real:
-        filler.unlink()
+    filler.unlink()
     assert integrity_problems(path) == []
     sessions = open_store(path).sessions()
     assert len(sessions[0].finished_sets()) == 9 and sessions[0].end_reason == "completed"
@@ -323,25 +293,17 @@ def test_full_disk_mid_session_keeps_what_was_saved(small_disk, capsys):
 
 
 def test_read_only_database(small_disk):
-    folder, real = small_disk
+    folder = small_disk
     path = folder / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock())
     run_session(recorder, CRASH_PLAN)
     recorder.close()
-    if real:
-        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
-    else:
-        path.chmod(0o444)
-        folder.chmod(0o555)
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
     try:
         warnings = []
         recorder = open_recorder(path, warn=warnings.append)
         assert warnings == [f"warning: history database {path} is read-only; this workout will not be saved"]
         workout_goes_on(recorder)
     finally:
-        if real:
-            subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
-        else:
-            folder.chmod(0o755)
-            path.chmod(0o644)
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
     assert len(open_store(path).sessions()) == 1

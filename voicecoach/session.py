@@ -36,6 +36,11 @@ class InputClosed:
     reason: str = "eof"
 
 
+def listening_for(coach: Coach) -> frozenset[Command]:
+    """What the listener should hear now: the commands the coach acts on, plus the always-on ones."""
+    return frozenset(coach.accepted_commands() | ALWAYS_ON)
+
+
 class Listener(Protocol):
     """Speech in, told what to listen for: the commands the coach acts on now, and when it talks."""
 
@@ -172,7 +177,7 @@ class Session:
                     if warning:  # the history stopped saving: say so once, train on
                         self._speaking.add(self.speaker.say(warning, "info"))
         if self.listener:
-            commands = frozenset(self.coach.accepted_commands() | ALWAYS_ON)
+            commands = listening_for(self.coach)
             if commands != self._commands:
                 self._commands = commands
                 self.listener.set_commands(commands)

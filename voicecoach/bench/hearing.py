@@ -30,8 +30,9 @@ from voicecoach.bench.persona import Attempt, CoachView, Intention, Persona, Voi
 from voicecoach.bench.room import RATE, Room, mic_floor
 from voicecoach.coach.clock import FakeClock
 from voicecoach.coach.coach import Coach
-from voicecoach.coach.commands import ALWAYS_ON, Command
+from voicecoach.coach.commands import Command
 from voicecoach.events import CommandHeard, CommandUnsure, Earcon, Say, SpeechDone, SpeechStarted, Tick
+from voicecoach.session import listening_for
 
 BLOCK = 800  # samples per step: 50 ms, a microphone block
 TAIL_S = 20.0  # a session still running this long after the persona's "stop" is cut off
@@ -250,7 +251,7 @@ def run_session(setup: SessionSetup) -> SessionLog:
             elif isinstance(action, Earcon):
                 voice.earcon(action.name, sample)
         if setup.follow_grammar:
-            wanted = frozenset(coach.accepted_commands() | ALWAYS_ON)
+            wanted = listening_for(coach)
             if wanted != commands[0]:
                 commands[0] = wanted
                 listener.set_commands(wanted)
@@ -269,7 +270,7 @@ def run_session(setup: SessionSetup) -> SessionLog:
             carry_out(coach.handle(event), sample)
         if coach.state == "ended" and not voice.playing:
             break
-        view = CoachView(t, coach.state, frozenset(c.value for c in coach.accepted_commands() | ALWAYS_ON),
+        view = CoachView(t, coach.state, frozenset(c.value for c in listening_for(coach)),
                          voice.playing, said[:], Command.YES in coach.accepted_commands() and coach.state != "form_check")
         said.clear()
         utterance = persona.step(view)

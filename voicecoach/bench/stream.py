@@ -26,28 +26,12 @@ from voicecoach.bench.corpus import FLOOR_DB
 GAPS_S = (1.0, 1.5, 3.0)
 
 
-def _recognizer(engine, model):
-    from voicecoach.coach.commands import Command, load_vocabulary
-
-    phrases = load_vocabulary(engine.language).grammar(frozenset(Command))
-    if engine.kind == "vosk":
-        from voicecoach.listen.vosk_engine import VoskRecognizer
-
-        return VoskRecognizer(model, phrases)
-    from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
-
-    return PocketSphinxRecognizer(phrases)
-
-
 def _first_decisions(engine, model, audio: np.ndarray, spans: list[tuple[float, float]]) -> list[str | None]:
     """Feed `audio` through one Listener; the first decision inside each span (None: nothing)."""
-    from voicecoach.coach.commands import load_vocabulary
-    from voicecoach.listen.listener import Listener
+    from voicecoach.bench.hearing_run import make_listener
     from voicecoach.listen.wavsource import chunks
-    from voicecoach.settings import ListenSettings
 
-    listener = Listener(_recognizer(engine, model), load_vocabulary(engine.language), ListenSettings(barge_in="full"),
-                        lambda event: None)
+    listener = make_listener(engine, "ours", "earbuds", model)  # our defaults, nothing gated: no coach talks
     decisions = [d for chunk in chunks(audio) for d in listener.feed(chunk)] + listener.finish()
     first: list[str | None] = []
     for start, end in spans:
