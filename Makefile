@@ -6,8 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-# Runtime: speech out, audio I/O. Tests additionally need virtual audio devices and sox.
-RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 libatomic1 python3-venv
+# Runtime: speech out, audio I/O, the linear echo canceller (libspeexdsp1). Tests additionally need virtual audio devices and sox.
+RUN_DEBS  := espeak-ng libespeak-ng1 libportaudio2 libatomic1 libspeexdsp1 python3-venv
 TEST_DEBS := $(RUN_DEBS) pulseaudio pulseaudio-utils alsa-utils sox libsox-fmt-all graphviz systemd
 BENCH_DEBS := pipewire pipewire-pulse wireplumber dbus-bin
 

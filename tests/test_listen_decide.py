@@ -143,6 +143,20 @@ def test_an_utterance_that_began_while_the_coach_spoke_stays_gated_after_it_stop
     assert [o.command for o in run(d, partials("next", 3.0, 3.3, silence_from=3.0))] == ["next"]
 
 
+def test_an_utterance_that_began_before_the_coach_spoke_again_is_the_persons():
+    """Said in a quiet moment, decided after the coach's next line began (the final comes 0.3-0.5 s
+    after the word): not the coach's voice, so not gated. The session bench lost such commands."""
+    d = Decider(EN, S)
+    d.coach_speaking(True, 0.0)
+    d.coach_speaking(False, 1.0)
+    out = run(d, [Heard("repeat", NAN, False, 2.0, 0.0)])
+    d.coach_speaking(True, 2.3)
+    out += run(d, [Heard("repeat", 0.9, True, 2.6)])
+    assert [o.command for o in out] == ["repeat"]
+    # one that begins while that line plays is gated again
+    assert run(d, [Heard("[unk]", NAN, False, 3.0, 0.0), Heard("repeat", 0.9, True, 3.5)]) == []
+
+
 def test_speech_tail():
     d = Decider(EN, S)
     d.coach_speaking(True, 0.0)

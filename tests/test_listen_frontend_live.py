@@ -3,7 +3,7 @@
 The coach's player plays into a virtual speaker. A relay records the speaker's monitor, passes
 it through 60 ms of delay and a room's impulse response (RT60 0.3 s) and plays it into the
 virtual microphone, so the microphone hears the coach's echo. The real session wiring
-(``start_listening`` with the player, ``barge_in = "full"``) must converge (full barge-in
+(``start_listening`` with the player, the default settings) must converge (full barge-in
 switched on) and act on nothing the coach says. (How much it cancels here swings from 4 to
 60 dB between runs of the same audio: issue 12.) Hearing a person's word
 said over the coach is measured in the synthetic room (test_listen_frontend.py) and in the
@@ -30,7 +30,7 @@ from voicecoach.settings import ListenSettings
 from voicecoach.speak.player import Player
 
 RATE = 16000
-SETTINGS = ListenSettings(engine="pocketsphinx", barge_in="full", echo_cancel="webrtc", vad="webrtc")
+SETTINGS = ListenSettings(engine="pocketsphinx")  # the defaults: echo_cancel, barge_in and vad "auto"
 
 
 class RoomRelay:

@@ -126,3 +126,20 @@ def test_filler_words_are_heard_as_unknown(ko_model, speech_dir):
     heard = [h for c in chunks(read_wav(wav)) for h in recognizer.accept(c)] + recognizer.finish()
     finals = [h.text for h in heard if h.final]
     assert finals and all(set(text.split()) == {"[unk]"} for text in finals)
+
+
+def test_our_own_endpoint_stands_in_for_vosks_endpointer_settings():
+    """Issue 12 asked to use Vosk's SetEndpointerMode / SetEndpointerDelays where they beat our
+    own 0.45 s endpoint. The vosk on PyPI (0.3.45, the newest) has neither, in Python or in
+    libvosk.so, so `utterance_end_s` does the job. When a vosk that has them is installed this
+    fails: measure them in the session bench and use them if they win (docs/listening.md)."""
+    import ctypes
+    from pathlib import Path
+
+    import vosk
+
+    library = ctypes.CDLL(str(Path(vosk.__file__).with_name("libvosk.so")))
+    assert hasattr(library, "vosk_recognizer_set_words")  # the look-up itself works
+    assert not hasattr(vosk.KaldiRecognizer, "SetEndpointerDelays")
+    assert not hasattr(library, "vosk_recognizer_set_endpointer_delays")
+    assert ListenSettings().utterance_end_s == 0.45

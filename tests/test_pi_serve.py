@@ -269,3 +269,39 @@ def test_a_missing_microphone_is_said_once_and_waited_for(tmp_path):
                                      microphones=[NoMicrophone("no microphone found")] * 3 + [ScriptedMicrophone()])
     assert server.serve(sessions=1) == 1
     assert spoken.count("I can't find a microphone. Plug one in, or set the input device.") == 1
+
+
+def test_a_served_session_gives_the_echo_canceller_the_coachs_own_samples(monkeypatch, tmp_path):
+    """Wiring (issue 12): serve's live session hands the speaker's player to the listener, so the
+    echo canceller has its reference on the Pi as in `practice`, and lets it go afterwards."""
+    import voicecoach.listen.listener as listener_module
+    import voicecoach.practice as practice_module
+    from voicecoach.coach.clock import FakeClock
+    from voicecoach.pi.serve import live_session
+
+    class Player:
+        tap = None
+
+    class Speaker:
+        player = Player()
+
+    class Listening:
+        stopped = False
+
+        def stop(self):
+            self.stopped = True
+
+    given: dict = {}
+    listening = Listening()
+
+    def start_listening(*args, **kwargs):
+        given.update(kwargs)
+        Speaker.player.tap = lambda *block: None  # what start_listening does with a canceller
+        return listening
+
+    monkeypatch.setattr(listener_module, "start_listening", start_listening)
+    monkeypatch.setattr(practice_module, "coached_session", lambda *args, **kwargs: "completed")
+    settings = load_settings(config_path=tmp_path / "none.toml", environ={}, flags={"listen.echo_cancel": "webrtc"})
+    assert live_session(settings, Speaker(), queue.Queue(), FakeClock()) == "completed"
+    assert given["player"] is Speaker.player
+    assert listening.stopped and Speaker.player.tap is None

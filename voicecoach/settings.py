@@ -66,7 +66,7 @@ class ListenSettings:
     engine: Literal["auto", "vosk", "pocketsphinx", "keyboard"] = "auto"
     model: str = ""  # Vosk model dir; "" = look up (see `voicecoach model path`)
     input_device: str = ""  # sounddevice index or name substring; "" = system default
-    barge_in: Literal["half", "full"] = "half"  # half: only stop/pause/pain while the coach talks
+    barge_in: Literal["auto", "half", "full"] = "auto"  # half: only stop/pause/pain while the coach talks; full: every command (earbuds); auto: full while the echo is cancelled, else half
     stable_partial_s: float = 0.09  # a partial must hold this long (audio time) to act on it
     min_confidence: float = 0.6  # word confidence needed to act
     strict_confidence: float = 0.8  # for stop and skip
@@ -74,8 +74,8 @@ class ListenSettings:
     speech_tail_s: float = 0.4  # after the coach stops talking, still half-duplex this long
     end_silence_s: float = 0.15  # a partial acts only after this much non-speech (seconds, VAD)
     utterance_end_s: float = 0.45  # Vosk: end the utterance after this much non-speech (s); 0 = Vosk's own (~0.8 s)
-    echo_cancel: Literal["auto", "webrtc", "system", "off"] = "off"  # webrtc: ours (AEC3); system: the sound server's; auto: system if loaded, else ours. Off by default: see docs/listening.md
-    vad: Literal["silero", "webrtc"] = "silero"  # voice activity for the end-of-word wait: Silero, or PocketSphinx's WebRTC-style one
+    echo_cancel: Literal["auto", "webrtc", "system", "off"] = "auto"  # webrtc: ours (AEC3 + a linear canceller); system: the sound server's; auto: system if loaded, else ours (docs/listening.md)
+    vad: Literal["auto", "silero", "webrtc"] = "auto"  # voice activity for the end-of-word wait: Silero, PocketSphinx's WebRTC-style one, or auto: Silero, the WebRTC-style one on the echo canceller's output
     noise_suppression: Literal["off", "low", "moderate", "high", "very_high"] = "off"  # WebRTC NS: 6 / 12 / 18 / 21 dB of noise removed
 
 

@@ -47,6 +47,7 @@ class Decision:
     kind: str  # "heard" | "unsure"
     text: str
     state: str  # the coach's state when it arrived
+    source: str = ""  # "partial" (the fast path) | "final" | "" (a confirmation question)
 
 
 @dataclass
@@ -290,7 +291,8 @@ def run_session(setup: SessionSetup) -> SessionLog:
         for decision in listener.feed(pcm):
             at = sample / RATE
             kind = "unsure" if isinstance(decision, CommandUnsure) else "heard"
-            log.decisions.append(Decision(decision.command, at, kind, decision.text, coach.state))
+            log.decisions.append(Decision(decision.command, at, kind, decision.text, coach.state,
+                                          getattr(decision, "source", "")))
             persona.coach_acted(decision.command, at)  # acting, or asking "Stop the workout?", is a reaction
             event = CommandHeard(decision.command, decision.text, decision.confidence, decision.source,
                                  decision.engine, at) if kind == "heard" else CommandUnsure(

@@ -100,12 +100,16 @@ class Decider:
             self._speech_ended_at = at
 
     def gated(self, at: float) -> bool:
-        """Is an utterance starting at `at` (or still going now) under half-duplex rules?"""
+        """Is the utterance going on now (or one starting at `at`) under half-duplex rules?
+
+        Only if it *began* while the coach spoke or in the tail after a line: one that began in a
+        quiet moment is the person's, even when the coach starts its next line before the result
+        comes (the coach's voice cannot be in what was said before it played)."""
         if self.settings.barge_in == "full":
             return False
-        if self._speaking_since is not None:
-            return True
         start = self._utt.started_at if self._utt.started_at is not None else at
+        if self._speaking_since is not None and self._speaking_since <= start:
+            return True
         return start < self._speech_ended_at + self.settings.speech_tail_s
 
     # ---- results ----------------------------------------------------------------------------

@@ -186,7 +186,8 @@ def start_listening(settings: ListenSettings, language: str, events: "queue.Queu
     """
     from voicecoach.listen.capture import MicrophoneCapture, NoMicrophone
     from voicecoach.listen.echo_check import system_canceller
-    from voicecoach.listen.frontend import EchoGate, FrontEndUnavailable, make_front_end
+    from voicecoach.listen.frontend import (EchoGate, FrontEndUnavailable, echo_cancel_mode, initial_barge_in,
+                                            make_front_end)
     from voicecoach.listen.reference import ReferenceTap
 
     vocabulary = load_vocabulary(language)
@@ -194,9 +195,10 @@ def start_listening(settings: ListenSettings, language: str, events: "queue.Queu
     recognizer = make_recognizer(settings, language, vocabulary.grammar(wanted | ALWAYS_ON), notice)
     if recognizer is None:
         return None
-    barge_in = settings.barge_in
+    canceller = echo_cancel_mode(settings, notice, system_canceller, have_reference=player is not None)
+    barge_in = initial_barge_in(settings.barge_in, canceller)
     try:
-        front_end = make_front_end(settings, notice, system_canceller, have_reference=player is not None)
+        front_end = make_front_end(dataclasses.replace(settings, echo_cancel=canceller), notice)
     except FrontEndUnavailable as error:
         notice(f"{error}; only stop, pause and pain are heard while the coach talks")
         front_end, barge_in = None, "half"
@@ -214,7 +216,7 @@ def start_listening(settings: ListenSettings, language: str, events: "queue.Queu
         def set_barge_in(mode: str) -> None:  # runs in the listening thread, like the decider
             listener.decider.settings = dataclasses.replace(listener.decider.settings, barge_in=mode)
 
-        capture.on_cleaned = EchoGate(front_end, barge_in, set_barge_in, notice).update
+        capture.on_cleaned = EchoGate(front_end, settings.barge_in, set_barge_in, notice).update
     if tap is not None:
         player.tap = tap.push
     listener.start(capture)

@@ -24,6 +24,7 @@ from typing import Sequence
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
+from voicecoach.listen.frontend import judged
 from voicecoach.listen.vad import SilenceDetector, make_vad
 
 # Frequent English words that are in no command: the garbage model of the grammar. Kept short
@@ -101,6 +102,7 @@ class PocketSphinxRecognizer:
         self._vad = make_vad(vad, sample_rate) if isinstance(vad, str) else vad  # "silero" | "webrtc" | a detector
         self._known = dictionary_words()
         self._buffer = b""
+        self._judge_buffer = b""  # what the detectors judge, in step with _buffer (frontend.Cleaned)
         self._in_utterance = False
         self.samples = 0
         self.missing: list[str] = []
@@ -125,16 +127,22 @@ class PocketSphinxRecognizer:
         self._too_long = False
 
     def accept(self, chunk: bytes) -> list[Heard]:
-        """Feed 16-bit mono PCM; returns partials for each speech frame and a final at its end."""
+        """Feed 16-bit mono PCM; returns partials for each speech frame and a final at its end.
+
+        A :class:`~voicecoach.listen.frontend.Cleaned` chunk is decoded as it is, while the voice
+        detectors (ours and the endpointer) judge its ``judge`` samples."""
         results: list[Heard] = []
         self._buffer += chunk
+        self._judge_buffer += judged(chunk)
+        cancelled = judged(chunk) is not chunk  # the echo canceller's output: see vad.EchoAwareSilence
         step = self._frame_bytes
         while len(self._buffer) >= step:
             frame, self._buffer = self._buffer[:step], self._buffer[step:]
+            judge, self._judge_buffer = self._judge_buffer[:step], self._judge_buffer[step:]
             self.samples += step // 2
             at = self.samples / self.sample_rate
-            heard = self._dither(frame) if self._dither else frame  # what the detectors judge
-            silence = self._vad.feed(heard)
+            heard = self._dither(judge) if self._dither else judge  # what the endpointer judges
+            silence = self._vad.feed(heard, cancelled)
             self._recent.append((heard, frame))
             speech = self._endpointer.process(heard)
             if speech is None:
@@ -179,7 +187,7 @@ class PocketSphinxRecognizer:
         # end_stream wants one (short) frame, never an empty one (IndexError in pocketsphinx 5.1)
         last = self._buffer.ljust(self._frame_bytes, b"\0")[: self._frame_bytes]
         speech = self._endpointer.end_stream(last)
-        self._buffer = b""
+        self._buffer = self._judge_buffer = b""
         if speech and not self._too_long:
             self._decoder.process_raw(speech)
             self._utt_audio.append(speech)

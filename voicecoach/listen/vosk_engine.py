@@ -25,6 +25,7 @@ from voicecoach.errors import UserError
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
+from voicecoach.listen.frontend import judged
 from voicecoach.listen.vad import SilenceDetector, make_vad
 from voicecoach.settings import ListenSettings
 
@@ -125,10 +126,14 @@ class VoskRecognizer:
         self._heard_words = False
 
     def accept(self, chunk: bytes) -> list[Heard]:
-        """Feed 16-bit mono PCM; returns a partial result, or the final one at an endpoint."""
+        """Feed 16-bit mono PCM; returns a partial result, or the final one at an endpoint.
+
+        A :class:`~voicecoach.listen.frontend.Cleaned` chunk is decoded as it is, while the voice
+        detector judges its ``judge`` samples."""
         self.samples += len(chunk) // 2
         at = self.samples / self.sample_rate
-        silence = self._vad.feed(self._dither(chunk) if self._dither else chunk)  # the decoder gets the raw samples
+        judge = judged(chunk)
+        silence = self._vad.feed(self._dither(judge) if self._dither else judge, judge is not chunk)  # the decoder gets the raw samples
         if self._rec.AcceptWaveform(chunk):
             self._heard_words = False
             return self._final(json.loads(self._rec.Result()), at)

@@ -179,14 +179,17 @@ def live_session(settings: Settings, speaker, events: queue.Queue, clock) -> str
     from voicecoach.errors import notice
     from voicecoach.practice import coached_session
 
+    player = getattr(speaker, "player", None)  # what it plays is the echo canceller's reference
     listener = start_listening(settings.listen, settings.coach.language, events, clock=clock.now,
-                               commands=frozenset(Command) - {Command.START}, notice=notice)
+                               commands=frozenset(Command) - {Command.START}, notice=notice, player=player)
     if listener is None:
         raise UserError("cannot listen for commands, so no session")
     try:
         return coached_session(settings, speaker, events, clock, listener=listener)
     finally:
         listener.stop()
+        if player is not None:
+            player.tap = None  # idle listening between sessions needs no reference
 
 
 def serve(settings: Settings, sessions: int | None = None) -> int:
