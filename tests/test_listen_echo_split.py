@@ -12,7 +12,8 @@ import pytest
 from speech_audio import espeak
 from test_listen_frontend import as_int16, impulse_response
 from voicecoach.coach.commands import load_vocabulary
-from voicecoach.listen.frontend import Cleaned, EchoGate, FrontEnd, echo_cancel_mode, initial_barge_in, judged
+from voicecoach.listen.frontend import (Cleaned, EchoGate, FrontEnd, echo_cancel_mode, initial_barge_in, judged,
+                                        make_front_end)
 from voicecoach.listen.linear_aec import FRAME, LinearEchoCanceller
 from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 from voicecoach.listen.vad import EchoAwareSilence, make_vad
@@ -111,3 +112,35 @@ def test_noise_suppression_alone_never_opens_full_barge_in_by_itself():
     EchoGate(front_end, "auto", modes.append, modes.append)
     EchoGate(front_end, "full", modes.append, modes.append)
     assert modes == ["half", "full"]
+
+
+def test_without_libspeexdsp_the_canceller_still_works_and_says_so_once(monkeypatch):
+    """An odd platform without libspeexdsp1: one line, and the recognizer decodes AEC3's output."""
+    import voicecoach.listen.linear_aec as linear_aec
+
+    def missing():
+        raise linear_aec.LinearCancellerUnavailable("libspeexdsp is missing (test); install libspeexdsp1")
+
+    monkeypatch.setattr(linear_aec, "_library", missing)
+    said: list[str] = []
+    front_end = make_front_end(ListenSettings(echo_cancel="webrtc"), said.append)
+    assert said == ["libspeexdsp is missing (test); install libspeexdsp1; words said over the coach are heard less well"]
+    mic = as_int16(np.random.default_rng(2).standard_normal(1600) * 100)
+    out = front_end.process(mic.tobytes(), mic.tobytes())
+    assert type(out) is bytes and len(out) == mic.nbytes  # plain bytes: decoded and judged alike
+
+
+def test_the_decoded_stream_stays_in_step_through_a_stretch_with_nothing_to_cancel(monkeypatch):
+    """Earbuds for a while (nothing to cancel: plain bytes), then an echo (cancelling again): the
+    decoded samples handed on are the ones of the same block, and nothing piles up meanwhile."""
+    front_end = FrontEnd(ListenSettings(echo_cancel="webrtc"))
+    block = np.arange(800, dtype=np.int16)
+    monkeypatch.setattr(FrontEnd, "echo_audible", property(lambda self: False))
+    for _ in range(300):  # 15 s: a whole window, then nothing to cancel
+        out = front_end.process(block.tobytes(), block.tobytes())
+    assert type(out) is bytes and not front_end.cancelling
+    assert front_end._decode.size < 800  # nothing kept back
+    monkeypatch.setattr(FrontEnd, "echo_audible", property(lambda self: True))
+    out = front_end.process(np.zeros(800, np.int16).tobytes(), block.tobytes())
+    assert isinstance(out, Cleaned) and front_end.cancelling
+    assert len(out) == len(judged(out)) == 1600

@@ -15,10 +15,13 @@ at most one decision per utterance:
   ``strict_confidence``, and between the two they become a :class:`CommandUnsure` (the coach asks
   before acting), so they never act on a partial, whose confidence is unknown. Pain (``SAFETY``)
   always acts. Results dominated by ``[unk]`` are ignored.
-* **Half-duplex.** While the coach speaks, and for ``speech_tail_s`` after, only barge-in commands
-  count, and only on a final result with ``barge_in_confidence`` (pain still always acts). An
-  utterance that *began* during the coach's speech stays gated to its end, so the coach's own line
-  cannot trigger anything once it has finished. ``barge_in = "full"`` (earbuds) turns this off.
+* **Half-duplex.** An utterance that *began* while the coach spoke, or within ``speech_tail_s``
+  after, counts only if it is a barge-in command, and only on a final result with
+  ``barge_in_confidence`` (pain still always acts); it stays gated to its end, so the coach's own
+  line cannot trigger anything once it has finished. One that began in a quiet moment is the
+  person's, even if the coach's next line starts before its result. ``barge_in = "full"`` turns
+  this off; ``"auto"`` is half-duplex here until the echo canceller's gate says otherwise
+  (:class:`voicecoach.listen.frontend.EchoGate`).
 
 Times are audio seconds, the ``at`` of the results (and of :meth:`Decider.coach_speaking`).
 A confidence of NaN means "unknown" (Vosk reports none for partials); a decision taken on such a

@@ -95,13 +95,15 @@ class FrontEnd:
             self._apm = AudioProcessor(sample_rate, echo_cancellation=self.cancels,
                                        noise_suppression=self.suppresses, ns_level=level or 0)
         self._linear = None  # what the recognizer decodes, when cancelling (and not suppressing noise)
+        self.linear_missing = ""  # why there is none where there should be (said once by make_front_end)
         if self.cancels and not self.suppresses:
             from voicecoach.listen.linear_aec import LinearCancellerUnavailable, LinearEchoCanceller
 
             try:
                 self._linear = LinearEchoCanceller(sample_rate)
             except LinearCancellerUnavailable as error:
-                log.warning("%s: the recognizer hears AEC3's output (words said over the coach are clipped)", error)
+                self.linear_missing = f"{error}; words said over the coach are heard less well"
+                log.warning("%s", self.linear_missing)
         self._mic = np.zeros(0, np.int16)
         self._ref = np.zeros(0, np.int16)
         self._out = np.zeros(0, np.int16)
@@ -153,9 +155,9 @@ class FrontEnd:
             self._decode = np.concatenate([np.zeros(step, np.int16), self._decode])
             self.latency_samples += step
         result, self._out = self._out[:near.size], self._out[near.size:]
+        decode, self._decode = self._decode[:near.size], self._decode[near.size:]  # (empty without _linear)
         if self._linear is None or not self.cancelling:
             return result.tobytes()  # nothing cancelled: what is decoded is what is judged
-        decode, self._decode = self._decode[:near.size], self._decode[near.size:]
         cleaned = Cleaned(decode.tobytes())
         cleaned.judge = result.tobytes()
         return cleaned
@@ -273,7 +275,10 @@ def make_front_end(settings: ListenSettings, notice: Callable[[str], None] = pri
     mode = echo_cancel_mode(settings, notice, system_canceller, have_reference)
     if mode != "webrtc" and settings.noise_suppression not in NS_LEVELS:
         return None
-    return FrontEnd(dataclasses.replace(settings, echo_cancel=mode))
+    front_end = FrontEnd(dataclasses.replace(settings, echo_cancel=mode))
+    if front_end.linear_missing:
+        notice(front_end.linear_missing)
+    return front_end
 
 
 class EchoGate:

@@ -77,7 +77,7 @@ class LinearEchoCanceller:
 
     def close(self) -> None:
         """Free the canceller (also done when it is garbage-collected)."""
-        if self._state:
+        if getattr(self, "_state", None):  # not there when __init__ failed
             self._lib.speex_echo_state_destroy(self._state)
             self._state = None
 
