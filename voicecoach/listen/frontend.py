@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import logging
 import math
 from typing import Callable
@@ -112,8 +113,7 @@ class FrontEnd:
         self.latency_samples = 0
         # echo bookkeeping
         self._erle = collections.deque(maxlen=WINDOW_FRAMES)  # per active frame: dB
-        self._echo_db = collections.deque(maxlen=WINDOW_FRAMES)  # per active frame: mic dBFS
-        self._heard_db = collections.deque(maxlen=AUDIBLE_FRAMES)  # the same, over longer: is there an echo?
+        self._echo_db = collections.deque(maxlen=AUDIBLE_FRAMES)  # per active frame: mic dBFS (the last 10 s)
         self._idle_db = collections.deque(maxlen=IDLE_FRAMES)  # per idle frame: mic dBFS
         self.active_frames = 0  # frames with the reference playing, ever
         self._since_good = 0  # active frames since the estimate was last good
@@ -175,7 +175,6 @@ class FrontEnd:
         self.active_frames += count
         self._erle.extend(10.0 * np.log10((near_e[active] + 1.0) / (out_e + 1.0)))
         self._echo_db.extend(_db_array(near_e[active]))
-        self._heard_db.extend(_db_array(near_e[active]))
         if not self.cancels:
             return
         cancelled = len(self._erle) == WINDOW_FRAMES and self.erle_db >= self.erle_needed_db
@@ -196,10 +195,14 @@ class FrontEnd:
         playing (NaN before any). Robust to a word said over the coach, which lowers a few frames."""
         return float(np.median(self._erle)) if self._erle else math.nan
 
+    def _recent_echo_db(self) -> list[float]:
+        """The microphone levels of the last :data:`WINDOW_FRAMES` frames with the coach playing."""
+        return list(itertools.islice(self._echo_db, max(0, len(self._echo_db) - WINDOW_FRAMES), None))
+
     @property
     def echo_dbfs(self) -> float:
         """Median microphone level over the recent frames with the reference playing (NaN before any)."""
-        return float(np.median(self._echo_db)) if self._echo_db else math.nan
+        return float(np.median(self._recent_echo_db())) if self._echo_db else math.nan
 
     @property
     def idle_dbfs(self) -> float:
@@ -211,7 +214,7 @@ class FrontEnd:
     def echo_to_noise_db(self) -> float:
         """How far the echo stands above the room's noise floor (the loud end of it, 90th
         percentile of the recent frames with the coach playing); NaN before any."""
-        return float(np.percentile(self._echo_db, 90)) - self.idle_dbfs if self._echo_db else math.nan
+        return float(np.percentile(self._recent_echo_db(), 90)) - self.idle_dbfs if self._echo_db else math.nan
 
     @property
     def erle_needed_db(self) -> float:
@@ -227,11 +230,11 @@ class FrontEnd:
         the loud end: a person who talks over the coach fills some of those frames with their own
         voice, and that must not turn the canceller on for an echo that is not there (it then
         cut their words)."""
-        if not self._heard_db:
+        if not self._echo_db:
             return False
         if len(self._idle_db) < MIN_IDLE_FRAMES:
             return True  # no floor to compare with yet (a few reverberant pauses): assume an echo
-        return float(np.median(self._heard_db)) - self.idle_dbfs >= AUDIBLE_DB
+        return float(np.median(self._echo_db)) - self.idle_dbfs >= AUDIBLE_DB
 
     @property
     def converged(self) -> bool:

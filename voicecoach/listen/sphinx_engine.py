@@ -132,9 +132,10 @@ class PocketSphinxRecognizer:
         A :class:`~voicecoach.listen.frontend.Cleaned` chunk is decoded as it is, while the voice
         detectors (ours and the endpointer) judge its ``judge`` samples."""
         results: list[Heard] = []
+        judge_chunk = judged(chunk)
+        cancelled = judge_chunk is not chunk  # the echo canceller's output: see vad.EchoAwareSilence
         self._buffer += chunk
-        self._judge_buffer += judged(chunk)
-        cancelled = judged(chunk) is not chunk  # the echo canceller's output: see vad.EchoAwareSilence
+        self._judge_buffer += judge_chunk
         step = self._frame_bytes
         while len(self._buffer) >= step:
             frame, self._buffer = self._buffer[:step], self._buffer[step:]
@@ -185,9 +186,11 @@ class PocketSphinxRecognizer:
         if not self._in_utterance:
             return []
         # end_stream wants one (short) frame, never an empty one (IndexError in pocketsphinx 5.1)
-        last = self._buffer.ljust(self._frame_bytes, b"\0")[: self._frame_bytes]
+        last = self._judge_buffer.ljust(self._frame_bytes, b"\0")[: self._frame_bytes]
         speech = self._endpointer.end_stream(last)
         self._buffer = self._judge_buffer = b""
+        step = self._frame_bytes  # the frames it hands back, as the decoder should hear them
+        speech = b"".join(self._undithered(speech[i:i + step]) for i in range(0, len(speech or b""), step))
         if speech and not self._too_long:
             self._decoder.process_raw(speech)
             self._utt_audio.append(speech)

@@ -116,7 +116,7 @@ class EchoAwareSilence:
 
     def __init__(self, sample_rate: int = 16000):
         self._plain = make_vad("silero", sample_rate)
-        self._cancelled = TrailingSilence(sample_rate)  # mode 0: modes 3 was worse (35 % first time, 48 unwanted an hour)
+        self._cancelled = TrailingSilence(sample_rate)  # mode 0: mode 3 was worse (35 % first time, 48 unwanted an hour)
         self.silence_s = 0.0
 
     def feed(self, chunk: bytes, cancelled: bool = False) -> float:
