@@ -203,7 +203,8 @@ def test_text_speaker_unpaced_is_done_at_once():
     assert [events.get_nowait(), events.get_nowait()] == [SpeechStarted(utterance, 5.0), SpeechDone(utterance, 5.0)]
 
 
-def test_no_output_device_warns_once_and_falls_back_to_text(tmp_path, capsys):
+def test_no_output_device_warns_once_and_falls_back_to_text(pulse_server, tmp_path, capsys):
+    """Devices exist (the private server's), but none has the configured name."""
     events = queue.Queue()
     spk = make_speaker(events, VoiceSettings(output_device="no-such-speaker-anywhere"), cache_dir=tmp_path)
     assert isinstance(spk, TextSpeaker)
