@@ -8,6 +8,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,17 @@ def small_disk(tmp_path):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(mount)], check=True)
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+@contextmanager
+def read_only(mount: Path):
+    """`mount` (the small disk) read-only for the block: a read-only bind remount, so the kernel
+    answers EROFS; unlike remounting the tmpfs itself it also works in a user namespace."""
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw,bind", str(mount)], check=True)
 
 
 def needs_own_namespace(item: pytest.Item) -> bool:
