@@ -21,8 +21,7 @@ import numpy as np
 import pytest
 import soxr
 
-from speech_audio import espeak
-from test_listen_frontend import impulse_response
+from speech_audio import espeak, impulse_response
 from voicecoach.coach.commands import Command
 from voicecoach.events import CommandHeard, CommandUnsure, NotUnderstood
 from voicecoach.listen.listener import start_listening

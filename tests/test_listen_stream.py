@@ -57,11 +57,15 @@ def _counts(word: str, command: str) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("word,command", [("yes", "yes"), ("go", "next")])
 def test_commands_15_s_apart_in_one_stream_are_heard_as_well_as_one_file_each(word, command):
+    """Measured (the same in repeated runs: the decode is deterministic on the same audio): "yes" 26
+    as one stream, 22 one file at a time; "go" 17 and 18. Up to 3 fewer is allowed: a margin of 2
+    clips for "go"; without the dither "yes" falls to 16, 6 under the bound."""
     isolated, streamed, _ = _counts(word, command)
-    assert streamed >= isolated - 2, f"{streamed} heard as one stream, {isolated} one file at a time (of {len(_clips(word))})"
+    assert streamed >= isolated - 3, f"{streamed} heard as one stream, {isolated} one file at a time (of {len(_clips(word))})"
 
 
 def test_without_the_dither_digital_silence_glues_commands_together():
-    """The cause, shown: the same stream without the dither loses a third of the commands."""
+    """The cause, shown: the same stream without the dither loses a third of the commands
+    (measured 16 of 29 "yes" without it, 26 with it: a margin of 7 over the bound)."""
     _, streamed, raw = _counts("yes", "yes")
     assert raw < streamed - 3, f"raw {raw}, dithered {streamed}"
