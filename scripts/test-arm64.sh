@@ -160,9 +160,12 @@ else
     done
 fi
 [[ ${#test_args[@]} -gt 0 ]] || { echo "test-arm64: no unit test files selected" >&2; exit 1; }
-stage "unit tests under emulation: ${test_args[*]}"
+# Left out, with the reason: this test is about the test suite's own PulseAudio daemon (it dies
+# with a killed pytest), and the root runs what a Pi runs, PipeWire, without PulseAudio's daemon.
+deselect=tests/test_faults_devices.py::test_the_test_pulseaudio_daemon_dies_with_a_killed_pytest
+stage "unit tests under emulation: ${test_args[*]} (not $deselect: no pulseaudio in a Pi's root)"
 failed=()  # stages that failed; the others still run
-in_root sh -c "cd $app/src && python -m pytest -q -p no:cacheprovider -k 'not piper' ${test_args[*]}" \
+in_root sh -c "cd $app/src && python -m pytest -q -p no:cacheprovider -k 'not piper' --deselect $deselect ${test_args[*]}" \
     || failed+=("unit tests")
 
 # ---- 2. a simulated session -------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 Fixture API (kept stable; other areas' tests use it):
 
-``pulse_server`` (session)
-    A running PulseAudio server. If ``$PULSE_SERVER`` already points at a live server it is used
-    (and never stopped); otherwise a private daemon is started in a fresh runtime dir and stopped
-    at the end of the session. ``os.environ["PULSE_SERVER"]`` is set for the session, and
-    PortAudio (sounddevice) is re-initialised so it sees the ``pulse`` ALSA device. A watchdog
-    process stops our daemon whenever pytest ends, also on a failure, Ctrl-C or kill -9. Value: a
-    :class:`PulseServer` with ``.address`` (``unix:/...``) and ``.pactl(*args) -> str``.
+``pulse_server`` (function; the daemon behind it lives for the session)
+    A private PulseAudio daemon of our own, started in a fresh runtime dir on first use and stopped
+    at the end of the session; a server the environment names (a developer's desktop) is never
+    used. ``PULSE_SERVER`` is set to it for the test only, and PortAudio (sounddevice) is
+    re-initialised so it sees the ``pulse`` ALSA device (and again after the test, so the next test
+    sees the machine as it is). A watchdog process stops our daemon whenever pytest ends, also on a
+    failure, Ctrl-C or kill -9. Value: a :class:`PulseServer` with ``.address`` (``unix:/...``) and
+    ``.pactl(*args) -> str``.
 
 ``virtual_speaker`` (function)
     A ``module-null-sink`` with a unique name. ``PULSE_SINK`` is set to it for the test, so any
@@ -48,23 +49,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from userns import in_namespace
+
 START_TIMEOUT_S = 10.0
 
 
 @dataclass
 class PulseServer:
-    """A running PulseAudio server (started by us or found)."""
+    """A PulseAudio daemon we started."""
 
     address: str
-    daemon_env: dict | None = None  # environment of the daemon we started; None: not ours, never stopped
-    runtime_dir: Path | None = None
+    daemon_env: dict  # environment of the daemon we started
+    runtime_dir: Path
 
     watchdog: subprocess.Popen | None = None
 
     def stop_daemon(self) -> None:
         """Stop the daemon we started (``pulseaudio --kill`` reads its pid file in our runtime dir)."""
-        if self.daemon_env is not None:
-            subprocess.run(["pulseaudio", "--kill"], env=self.daemon_env, capture_output=True, timeout=10)
+        subprocess.run(["pulseaudio", "--kill"], env=self.daemon_env, capture_output=True, timeout=10)
         if self.watchdog is not None:  # its job is done; let it exit
             self.watchdog.stdin.close()
             self.watchdog.wait(timeout=15)
@@ -172,30 +174,44 @@ def _reinit_portaudio() -> None:
 
 
 @pytest.fixture(scope="session")
-def pulse_server():
-    """A live PulseAudio server for the whole session (see the module docstring)."""
-    existing = os.environ.get("PULSE_SERVER")
-    if existing and _server_alive(existing):
-        yield PulseServer(existing)
-        return
+def pulse_daemon():
+    """Our own PulseAudio daemon for the whole session (never a server found in the environment)."""
     server = start_private_server()
-    os.environ["PULSE_SERVER"] = server.address
-    _reinit_portaudio()
     try:
         yield server
     finally:
         server.stop_daemon()
-        if existing is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = existing
-        _reinit_portaudio()
         shutil.rmtree(server.runtime_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def pulse_server(pulse_daemon):
+    """The session's daemon, with ``PULSE_SERVER`` pointing at it for this test only (see the
+    module docstring); PortAudio is re-initialised before and after (about 45 ms each)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PULSE_SERVER", pulse_daemon.address)
+        _reinit_portaudio()
+        yield pulse_daemon
+    _reinit_portaudio()
 
 
 def unique_name(prefix: str) -> str:
     """A device name no other test session uses."""
     return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+# Sound cards are /dev/snd (ALSA opens them) and /proc/asound (ALSA lists them): an empty tmpfs over
+# each, in the command's own mount namespace, gives a machine without any.
+HIDE_SOUND_CARDS = 'for d in /dev/snd /proc/asound; do if [ -e "$d" ]; then mount -t tmpfs none "$d"; fi; done'
+
+
+def without_sound_cards(argv: list[str], env: dict[str, str], runtime_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """`argv` and `env` for a command that must see a machine without audio devices, whatever this
+    one has: no sound cards (hidden in its own namespace), no PulseAudio or PipeWire server (an
+    unreachable ``PULSE_SERVER``, an empty runtime dir)."""
+    env = dict(env, PULSE_SERVER="unix:/nonexistent/native", XDG_RUNTIME_DIR=str(runtime_dir),
+               PIPEWIRE_RUNTIME_DIR=str(runtime_dir))
+    return in_namespace(argv, HIDE_SOUND_CARDS), env
 
 
 def pulse_env(sink: str | None = None, source: str | None = None) -> dict[str, str]:

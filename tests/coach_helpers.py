@@ -11,6 +11,8 @@ from voicecoach.program.load import load_library
 from voicecoach.program.plan import Plan, PlanItem, single_drill_plan
 from voicecoach.settings import CoachSettings
 
+from fakes import ListRecorder  # noqa: F401  (the coach tests import it from here)
+
 
 @cache
 def library():
@@ -120,13 +122,3 @@ def coach_lines(transcript, after: str | None = None) -> list[str]:
     """What the coach said, in order (only after the person first said `after`, when given)."""
     start = 0 if after is None else next(i for i, e in enumerate(transcript) if e.who == "user" and e.text == after)
     return [e.text for e in transcript[start:] if e.who == "coach"]
-
-
-class ListRecorder:
-    """A Recorder that keeps (kind, data) pairs."""
-
-    def __init__(self):
-        self.records = []
-
-    def record(self, kind, data):
-        self.records.append((kind, data))

@@ -7,11 +7,14 @@ import os
 import sqlite3
 import struct
 import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from history_driver import CRASH_PLAN, FakeClock, session_records
+from userns import in_namespace, is_root
 from voicecoach.cli import main
 from voicecoach.history import open_recorder
 
@@ -69,12 +72,44 @@ def wav_header(rate: int, channels: int = 1, frames: int = 0) -> bytes:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 8 MiB tmpfs (the suite runs as root, as CI does): full and read-only disks are real."""
+    """A real 8 MiB tmpfs: full and read-only disks are real. Root mounts it here (as CI does); for a
+    normal user the test runs again in a child pytest that is root of its own user and mount
+    namespace (:func:`run_in_own_namespace`, called by conftest), and this empty folder is unused."""
     mount = tmp_path / "disk"
     mount.mkdir()
+    if not is_root():
+        yield mount
+        return
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(mount)], check=True)
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+@contextmanager
+def read_only(mount: Path):
+    """`mount` (the small disk) read-only for the block: a read-only bind remount, so the kernel
+    answers EROFS; unlike remounting the tmpfs itself it also works in a user namespace."""
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw,bind", str(mount)], check=True)
+
+
+def needs_own_namespace(item: pytest.Item) -> bool:
+    """Whether `item` needs a mount this process cannot make (a normal user's small_disk)."""
+    return "small_disk" in getattr(item, "fixturenames", ()) and not is_root()
+
+
+def run_in_own_namespace(item: pytest.Item, basetemp: Path) -> None:
+    """Run the one test `item` in a child pytest that is root of its own user and mount namespace
+    (so small_disk mounts a real tmpfs there); fail with the child's output when it does not pass."""
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+            f"--basetemp={basetemp}", item.nodeid]
+    done = subprocess.run(in_namespace(argv), cwd=item.config.rootpath, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"in its own user and mount namespace (exit {done.returncode}):\n{done.stdout[-4000:]}{done.stderr[-2000:]}",
+                    pytrace=False)
 
 
 def fill(folder: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fakes import FakeClock  # noqa: E402,F401  (the history tests import it from here)
 from voicecoach.program.plan import Plan, PlanItem  # noqa: E402
 
 
@@ -27,17 +28,6 @@ class SetOutcome:
     reps: int
     form: str = "yes"  # answer to the form check
     pain: str | None = None  # a phrase, if they report pain during the set
-
-
-class FakeClock:
-    """Wall-clock seconds for the recorder's timestamps; advance one second per reading."""
-
-    def __init__(self, start: float = 1_750_000_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 # (drill, set_no, variation, target reps) -> outcome

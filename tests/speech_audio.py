@@ -1,4 +1,5 @@
-"""Spoken test audio, rendered on demand: espeak-ng voices and the piper "joe" voice.
+"""Spoken test audio, rendered on demand: espeak-ng voices and the piper "joe" voice; a synthetic
+room's impulse response to play it through.
 
 Each render returns 16 kHz mono int16 samples trimmed to the speech; :func:`utterance_wav` pads
 it with silence and writes a WAV, returning where the speech ends (audio seconds), which is what
@@ -94,3 +95,21 @@ def utterance_wav(cache_dir: Path, text: str, voice: str = "en-us", lead_s: floa
         write_wav(path, samples)
         end_file.write_text(repr(end))
     return path, float(end_file.read_text())
+
+
+# ---- a synthetic room ----------------------------------------------------------------------------
+
+
+def impulse_response(rt60: float, seconds: float, delay_s: float, seed: int) -> np.ndarray:
+    """Direct sound after `delay_s`, then a decaying noise tail: a simple synthetic room."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60) * 0.3
+    ir = np.concatenate([np.zeros(int(delay_s * RATE)), [1.0], tail])
+    return ir / np.sqrt(np.sum(ir ** 2))
+
+
+def as_int16(x: np.ndarray) -> np.ndarray:
+    """Rounded and clipped to 16-bit samples."""
+    return np.clip(np.round(x), -32768, 32767).astype(np.int16)

@@ -1,11 +1,16 @@
 """`voicecoach drills` through the real entry point: the contract scripts rely on."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from cli_helpers import run_cli
 from voicecoach.cli import build_parser
+from voicecoach.program.load import load_library
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_drills_json_lists_the_whole_ladder(tmp_path):
@@ -36,6 +41,28 @@ def test_drills_show_prints_one_drill_in_full(tmp_path):
     assert result.returncode == 0
     for expected in ("Wall hip hinge", "Set-up:", "Cues:", "Common mistakes:", "Safety:", "Move on to dowel_hinge"):
         assert expected in result.stdout
+
+
+def test_drills_show_cites_its_articles_by_title_and_author(tmp_path):
+    out = run_cli(tmp_path, "drills", "show", "wall_hinge").stdout
+    sources = out[out.index("Sources:"):out.index("Set-up:")].splitlines()[1:-1]
+    assert sources == ['  [wall-drill] "How to do the hip hinge" (a coach\'s article with a beginner\'s wall drill; no author named)',
+                       '  [baird] "How To Hip Hinge Correctly: Avoid These Mistakes" (Dr. Baird)',
+                       '  [russell] "Perfecting the Hip Hinge" (Blake Russell, physical therapist)']
+    assert "[baird]: Reach your hips to the wall." in out  # a fact names its article by that key
+    assert not re.search(r"\b00[0-4]\b", out)  # no bare file numbers
+
+
+def test_drills_sources_lists_the_five_articles(tmp_path):
+    result = run_cli(tmp_path, "drills", "sources")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6 and lines[3] == '  [baird] "How To Hip Hinge Correctly: Avoid These Mistakes" (Dr. Baird)'
+    listed = json.loads(run_cli(tmp_path, "drills", "sources", "--json").stdout)
+    assert [a["key"] for a in listed] == ["wall-drill", "hinge-vs-bend", "baird", "russell", "three-drills"]
+    assert listed[3] == {"key": "russell", "title": "Perfecting the Hip Hinge", "author": "Blake Russell, physical therapist"}
+    cited = {key for d in json.loads(run_cli(tmp_path, "drills", "--json").stdout) for key in d["sources"]}
+    assert cited <= {a["key"] for a in listed}
 
 
 def test_drills_show_unknown_id_is_one_line(tmp_path):
@@ -106,3 +133,10 @@ def test_every_command_has_help(command):
     with pytest.raises(SystemExit) as exit_info:
         parser.parse_args([*command, "--help"])
     assert exit_info.value.code == 0
+
+
+def test_the_readme_lists_every_source_as_the_program_data_does():
+    """program.toml keeps the articles; the README's Sources section repeats them for readers."""
+    readme = (REPO / "README.md").read_text()
+    for key, article in load_library(include_user=False).seeds.items():
+        assert f'| `{key}` | "{article["title"]}" ({article["author"]}) |' in readme, key

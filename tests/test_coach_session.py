@@ -5,6 +5,7 @@ import queue
 import threading
 
 from coach_helpers import make_coach
+from fakes import ListRecorder
 from voicecoach.coach.clock import FakeClock, MonotonicClock
 from voicecoach.coach.commands import ALWAYS_ON, Command, load_vocabulary
 from voicecoach.events import CommandHeard, NotUnderstood
@@ -22,14 +23,6 @@ class RecordingListener:
 
     def set_speaking(self, speaking):
         self.speaking.append(speaking)
-
-
-class ListRecorder:
-    def __init__(self):
-        self.records = []
-
-    def record(self, kind, data):
-        self.records.append((kind, data))
 
 
 def run_in_thread(session):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import subprocess
 
 import pytest
 
-from fault_helpers import fill, history_rows, isolated, make_history, run, small_disk, wav_header  # noqa: F401
+from fault_helpers import fill, history_rows, isolated, make_history, read_only, run, small_disk, wav_header  # noqa: F401
 from voicecoach.errors import ConfigError
 from voicecoach.settings import RANGES, Settings, _sections, load_settings
 
@@ -113,14 +112,11 @@ def test_a_script_with_a_utf8_bom_is_read(isolated, capsys):
 
 def test_read_only_history_can_be_viewed(isolated, capsys, small_disk):
     db = make_history(small_disk / "h.db")
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    try:
+    with read_only(small_disk):
         for argv in (["history"], ["progress"], ["export", "--csv", "-"]):
             code, out, err = run(capsys, *argv, "--db", str(db))
             assert code == 0 and out and err == "", (argv, err)
         assert out.count("\n") == 10  # a header and nine sets
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
 
 
 def test_a_full_disk_is_called_a_full_disk(small_disk):

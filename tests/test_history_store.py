@@ -4,12 +4,11 @@ a commit per record, and bad databases (locked, read-only, newer, damaged, full 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from fault_helpers import fill, small_disk  # noqa: F401  (a real 8 MiB tmpfs: full and read-only disks are real)
+from fault_helpers import fill, read_only, small_disk  # noqa: F401  (a real 8 MiB tmpfs: full and read-only disks are real)
 from history_driver import CRASH_PLAN, FakeClock, SetOutcome, run_session, session_records
 from voicecoach.events import RECORD_KINDS
 from voicecoach.history import SAVE_FAILED_LINE, open_recorder, open_store
@@ -298,12 +297,9 @@ def test_read_only_database(small_disk):
     recorder = open_recorder(path, now=FakeClock())
     run_session(recorder, CRASH_PLAN)
     recorder.close()
-    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
-    try:
+    with read_only(folder):
         warnings = []
         recorder = open_recorder(path, warn=warnings.append)
         assert warnings == [f"warning: history database {path} is read-only; this workout will not be saved"]
         workout_goes_on(recorder)
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
     assert len(open_store(path).sessions()) == 1

@@ -9,8 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from speech_audio import espeak
-from test_listen_frontend import as_int16, impulse_response
+from speech_audio import as_int16, espeak, impulse_response
 from voicecoach.coach.commands import load_vocabulary
 from voicecoach.listen.frontend import (Cleaned, EchoGate, FrontEnd, echo_cancel_mode, initial_barge_in, judged,
                                         make_front_end)

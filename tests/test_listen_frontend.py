@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from speech_audio import espeak, piper_joe
+from speech_audio import as_int16, espeak, impulse_response, piper_joe
 from voicecoach.coach.commands import load_vocabulary
 from voicecoach.listen.frontend import ERLE_FLOOR_DB, Cleaned, EchoGate, FrontEnd, FrontEndUnavailable, judged, make_front_end
 from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
@@ -25,16 +25,6 @@ COACH = ("Stand tall with your feet under your hips. Push your hips back and kee
          "Soft knees, weight in your heels. Squeeze your glutes and stand up tall. One. Two. Three.")
 
 
-def impulse_response(rt60: float, seconds: float, delay_s: float, seed: int) -> np.ndarray:
-    """Direct sound after `delay_s`, then a decaying noise tail: a simple synthetic room."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * RATE)
-    t = np.arange(n) / RATE
-    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60) * 0.3
-    ir = np.concatenate([np.zeros(int(delay_s * RATE)), [1.0], tail])
-    return ir / np.sqrt(np.sum(ir ** 2))
-
-
 @dataclasses.dataclass
 class Scene:
     reference: np.ndarray  # what the coach played (int16)
@@ -42,10 +32,6 @@ class Scene:
     person: np.ndarray  # the person alone at the microphone (int16)
     echo: np.ndarray  # the echo alone (int16)
     word: slice  # where the person's word is
-
-
-def as_int16(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +110,9 @@ def test_a_word_said_over_the_coach_survives(scene, cancelled):
     recognizer decodes keeps it whole."""
     _, decoded, judge = cancelled
     span = scene.word
-    assert erle(scene.person, judge, span) < 8.0  # measured 2-6 dB, depending on where in the coach's line it falls
+    # Measured 4.2 dB here in each of 3 runs (AEC3 is deterministic on the same audio), 2-6 dB at
+    # other places in the coach's line: 8 dB leaves a margin of 2 dB over the worst place.
+    assert erle(scene.person, judge, span) < 8.0
     assert abs(erle(scene.person, decoded, span)) < 1.5  # measured 0.1 dB
 
 
@@ -155,8 +143,10 @@ def test_a_word_said_over_the_coach_is_heard_more_often_with_the_canceller():
         window = slice(span.start - RATE // 2, span.stop + RATE // 2)
         cleaned_hits += "repeat" in " ".join(heard(decoded[window], judge[window])).split()
         raw_hits += "repeat" in " ".join(heard(mic[window])).split()
+    # Measured 6 of 12 in each of 3 runs (the same audio decodes the same): 4 leaves a margin of
+    # 2 words; with the raw microphone (no canceller) it is 0.
     assert raw_hits == 0
-    assert cleaned_hits >= 4
+    assert cleaned_hits >= 4, f"{cleaned_hits} of 12"
 
 
 @pytest.mark.parametrize("block", [100, 160, 333, 800, 1024])

@@ -14,6 +14,8 @@ from voicecoach.listen.reference import ReferenceTap
 from voicecoach.listen.vad import SileroSilence, TrailingSilence, make_vad
 from voicecoach.speak.player import Player
 
+from fakes import FakeStream
+
 RATE = 16000
 
 
@@ -93,19 +95,6 @@ def test_a_gap_in_the_players_clock_moves_the_write_position():
 
 def test_nothing_played_means_no_reference():
     assert ReferenceTap().pull(5.0, 800) is None
-
-
-class FakeStream:
-    def __init__(self, **kwargs):
-        self.callback = kwargs["callback"]
-        self.blocksize = kwargs["blocksize"]
-        self.time = 42.0
-
-    def abort(self):
-        pass
-
-    def close(self):
-        pass
 
 
 class TimeInfo:

@@ -24,7 +24,8 @@ from voicecoach.pi.check import (
 )
 
 SAID = lines()["check"]
-JSON_KEYS = {"output_ok", "input_device", "noise_floor_dbfs", "speech_level_dbfs", "heard", "confidence"}
+JSON_KEYS = {"output_ok", "input_device", "noise_floor_dbfs", "speech_level_dbfs", "heard", "confidence", "advice",
+             "echo_canceller", "erle_db", "echo_to_noise_db", "echo_advice"}
 
 
 def tone(dbfs: float, n: int = 800) -> bytes:
@@ -82,9 +83,14 @@ def test_every_check_line_is_used_by_the_advice_table_or_the_flow():
 
 
 def test_report_json_is_exactly_the_contract():
-    report = CheckReport(True, "mic", -70.0, -20.0, True, 0.9, ["All good."])
+    echo = {"canceller": "ours", "module": None, "erle_db": 31.5, "echo_db": 42.0, "half_duplex": False}
+    report = CheckReport(True, "mic", -70.0, -20.0, True, 0.9, ["All good."], echo, ["Echo: ours removes 32 dB."])
     assert report.as_json() == {"output_ok": True, "input_device": "mic", "noise_floor_dbfs": -70.0,
-                                "speech_level_dbfs": -20.0, "heard": True, "confidence": 0.9}
+                                "speech_level_dbfs": -20.0, "heard": True, "confidence": 0.9, "advice": ["All good."],
+                                "echo_canceller": "ours", "erle_db": 31.5, "echo_to_noise_db": 42.0,
+                                "echo_advice": ["Echo: ours removes 32 dB."]}
+    nothing_played = CheckReport(False, None, advice=["Check the speaker."]).as_json()
+    assert [nothing_played[k] for k in ("echo_canceller", "erle_db", "echo_to_noise_db", "echo_advice")] == [None, None, None, []]
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +130,12 @@ def test_check_json_through_virtual_devices(virtual_speaker, virtual_microphone,
     assert report["noise_floor_dbfs"] <= -90  # the virtual microphone is digital silence until we play
     assert report["speech_level_dbfs"] > report["noise_floor_dbfs"] + 30
     assert report["heard"] is True, seen
+    assert report["advice"] == [SAID["all_good"]]
+    # The echo measurement it speaks is in the report too: here our canceller, and no echo path
+    # between the virtual speaker and microphone (the echo stays at the noise floor).
+    assert report["echo_canceller"] == "ours", report
+    assert report["echo_to_noise_db"] is not None and report["echo_to_noise_db"] < 10, report
+    assert report["echo_advice"] and all(any(line in said for said in seen) for line in report["echo_advice"]), (report, seen)
     assert report["confidence"] is None or 0.6 <= report["confidence"] <= 1.0  # PocketSphinx: none
     assert process.returncode == 0, seen
     # Everything it says is also printed (on stderr): the test line and the verdict.

@@ -8,19 +8,7 @@ import numpy as np
 
 from voicecoach.speak.player import Player
 
-
-class FakeStream:
-    def __init__(self, log: list[str], **kwargs):
-        self.log = log
-        self.finished = kwargs["finished_callback"]
-        log.append("open")
-
-    def abort(self) -> None:
-        self.log.append("abort")
-        self.finished()  # PortAudio calls it when a stream ends, asked or not
-
-    def close(self) -> None:
-        self.log.append("close")
+from fakes import FakeStream
 
 
 def make_player(log: list[str], notes: list[tuple]) -> Player:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_pi_install import REPO, Sandbox
+from pi_sandbox import REPO, Sandbox
 
 CARDS = """\
  0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones

@@ -1,6 +1,6 @@
-"""The seed-fact checklist: every fact the drill library must carry from the seed articles.
+"""The source-fact checklist: every fact the drill library must carry from the source articles.
 
-One case per fact (not a count): each asserts that one specific fact from ``/work/shared/seeds/``
+One case per fact (not a count): each asserts that one specific fact from the five source articles (``voicecoach drills sources``)
 is present in the built-in library, as data (targets, links, variations) or as a spoken line.
 Spoken facts are matched with small regular expressions on the drill's own lines, so rewording a
 line is fine as long as the fact survives.
@@ -152,87 +152,87 @@ def ladder_is_linked(lib: Library) -> None:
 
 
 FACTS = {
-    # 1. Wall hip hinge (000, 003)
-    "000 wall: back to a wall 20-30 cm away (one figure, said clearly)": says("wall_hinge", r"wall", r"twenty to thirty centimetres"),
-    "000 wall: feet flat on the floor": says("wall_hinge", r"feet flat|flat on the floor"),
-    "003 wall: knees over the toes": says("wall_hinge", r"over your toes"),
-    "003 wall: a no to the hamstrings means step further out": lambda lib: (
+    # 1. Wall hip hinge (wall-drill, russell)
+    "wall-drill wall: back to a wall 20-30 cm away (one figure, said clearly)": says("wall_hinge", r"wall", r"twenty to thirty centimetres"),
+    "wall-drill wall: feet flat on the floor": says("wall_hinge", r"feet flat|flat on the floor"),
+    "russell wall: knees over the toes": says("wall_hinge", r"over your toes"),
+    "russell wall: a no to the hamstrings means step further out": lambda lib: (
         lib["wall_hinge"].correction(lib["wall_hinge"].form_fix) or "").startswith("Step") or pytest.fail("no step-out fix"),
-    "000/003 wall: step out each set until the hamstrings work": says("wall_hinge", r"step out", r"hamstrings"),
-    "000 wall: 3 x 12 with good form before progressing": progression("wall_hinge", "dowel_hinge", 3, 12, "000"),
-    # 2. Dowel hip hinge (003, 004)
-    "003/004 dowel: cites both seeds": cites("dowel_hinge", "003", "004"),
-    "003/004 dowel: head, upper back and tailbone stay on the dowel": says(
+    "wall-drill/russell wall: step out each set until the hamstrings work": says("wall_hinge", r"step out", r"hamstrings"),
+    "wall-drill wall: 3 x 12 with good form before progressing": progression("wall_hinge", "dowel_hinge", 3, 12, "wall-drill"),
+    # 2. Dowel hip hinge (russell, three-drills)
+    "russell/three-drills dowel: cites both": cites("dowel_hinge", "russell", "three-drills"),
+    "russell/three-drills dowel: head, upper back and tailbone stay on the dowel": says(
         "dowel_hinge", r"back of your head", r"upper back", r"tailbone", r"three points"),
-    "004 dowel: hinge until nearly parallel or a contact point leaves": says(
+    "three-drills dowel: hinge until nearly parallel or a contact point leaves": says(
         "dowel_hinge", r"almost level|nearly (flat|parallel|level)", r"leaves a point"),
-    "004 dowel: 8 clean reps before moving on (in every set: team's reading)": progression("dowel_hinge", "bodyweight_rdl", 3, 8, "004"),
-    "004 dowel: find where a contact point comes off, work inside that range": says(
+    "three-drills dowel: 8 clean reps before moving on (in every set: team's reading)": progression("dowel_hinge", "bodyweight_rdl", 3, 8, "three-drills"),
+    "three-drills dowel: find where a contact point comes off, work inside that range": says(
         "dowel_hinge", r"where the stick comes off", r"inside that range"),
-    "002/004 dowel: a no asks which point came off, each with its own fix": lambda lib: (
+    "baird/three-drills dowel: a no asks which point came off, each with its own fix": lambda lib: (
         set(lib["dowel_hinge"].form_detail.fixes) == {"head", "upper_back", "tailbone"}) or pytest.fail("no detail"),
-    "004 dowel: form check asks about the three points": lambda lib: re.search(
+    "three-drills dowel: form check asks about the three points": lambda lib: re.search(
         r"three points", lib["dowel_hinge"].form_check.lower()) or pytest.fail("form check misses the points"),
     "dowel: steps back to the wall hinge": regression("dowel_hinge", "wall_hinge"),
-    # 3. Banded good morning, the "hello" (001)
-    "001 hello: band looped under the feet, held in both hands": says(
+    # 3. Banded good morning, the "hello" (hinge-vs-bend)
+    "hinge-vs-bend hello: band looped under the feet, held in both hands": says(
         "band_good_morning", r"hello", r"band under your feet", r"both hands"),
-    "001 hello: stop at the hamstring stretch": says("band_good_morning", r"stop at the stretch", r"stretch in your hamstrings"),
-    "001 hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes to stand"),
-    "000 hello: general rule 3 x 12 with good form (a team choice)": progression("band_good_morning", "weighted_rdl", 3, 12, "000"),
+    "hinge-vs-bend hello: stop at the hamstring stretch": says("band_good_morning", r"stop at the stretch", r"stretch in your hamstrings"),
+    "hinge-vs-bend hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes to stand"),
+    "wall-drill hello: general rule 3 x 12 with good form (a team choice)": progression("band_good_morning", "weighted_rdl", 3, 12, "wall-drill"),
     "hello: steps back to the bodyweight RDL": regression("band_good_morning", "bodyweight_rdl"),
-    "004 hello: the band is a load, after the unloaded rungs": lambda lib: (
+    "three-drills hello: the band is a load, after the unloaded rungs": lambda lib: (
         lib["band_good_morning"].loaded and lib.ladder.index("band_good_morning") > lib.ladder.index("bodyweight_rdl")
     ) or pytest.fail("band before the bodyweight RDL"),
-    # 4. Bodyweight Romanian deadlift (004)
-    "004 bodyweight RDL: three arm variations, easiest first": variations(
+    # 4. Bodyweight Romanian deadlift (three-drills)
+    "three-drills bodyweight RDL: three arm variations, easiest first": variations(
         "bodyweight_rdl", ("palms_on_back", r"lower back"), ("fingertips_at_ears", r"fingertips.*ears"),
         ("arms_crossed", r"cross.*chest")),
-    "004 bodyweight RDL: 10 reps": field("bodyweight_rdl", reps=(10, 10), load=False),
-    "004 bodyweight RDL: 2 sets at the hardest variation": progression(
-        "bodyweight_rdl", "band_good_morning", 2, 10, "004", variation="arms_crossed"),
-    "004 bodyweight RDL: after ten reps the hamstrings feel warm": says("bodyweight_rdl", r"hamstrings should feel warm"),
+    "three-drills bodyweight RDL: 10 reps": field("bodyweight_rdl", reps=(10, 10), load=False),
+    "three-drills bodyweight RDL: 2 sets at the hardest variation": progression(
+        "bodyweight_rdl", "band_good_morning", 2, 10, "three-drills", variation="arms_crossed"),
+    "three-drills bodyweight RDL: after ten reps the hamstrings feel warm": says("bodyweight_rdl", r"hamstrings should feel warm"),
     "bodyweight RDL: steps back to the dowel hinge": regression("bodyweight_rdl", "dowel_hinge"),
-    # 5. Weighted Romanian deadlift (004)
-    "004 weighted RDL: 2-3 sets of 6-10 with a load": field("weighted_rdl", sets=(2, 3), reps=(6, 10), load=True),
-    "004 weighted RDL: weight close to the legs": says("weighted_rdl", r"against your legs", r"weight close"),
-    "004 weighted RDL: a swinging weight rounds the upper back": mistake(
-        "weight_swinging_away", "004", r"close", r"swing", r"rounds your upper back"),
-    "004 weighted RDL: shoulders back": says("weighted_rdl", r"shoulders back"),
-    "004 weighted RDL: team's 3 x 10 to the swing (marked a team choice)": progression("weighted_rdl", "kettlebell_swing", 3, 10, "004"),
+    # 5. Weighted Romanian deadlift (three-drills)
+    "three-drills weighted RDL: 2-3 sets of 6-10 with a load": field("weighted_rdl", sets=(2, 3), reps=(6, 10), load=True),
+    "three-drills weighted RDL: weight close to the legs": says("weighted_rdl", r"against your legs", r"weight close"),
+    "three-drills weighted RDL: a swinging weight rounds the upper back": mistake(
+        "weight_swinging_away", "three-drills", r"close", r"swing", r"rounds your upper back"),
+    "three-drills weighted RDL: shoulders back": says("weighted_rdl", r"shoulders back"),
+    "three-drills weighted RDL: team's 3 x 10 to the swing (marked a team choice)": progression("weighted_rdl", "kettlebell_swing", 3, 10, "three-drills"),
     "team choices are marked": lambda lib: [d.id for d in lib if d.progression and d.progression.team_choice] == [
         "band_good_morning", "weighted_rdl"] or pytest.fail("team choices unmarked"),
     "weighted RDL: steps back to the bodyweight RDL": regression("weighted_rdl", "bodyweight_rdl"),
-    # 6. Kettlebell swing / dumbbell skier swing (001, 003, 004)
-    "001/003/004 swing: cites all three seeds": cites("kettlebell_swing", "001", "003", "004"),
+    # 6. Kettlebell swing / dumbbell skier swing (hinge-vs-bend, russell, three-drills)
+    "hinge-vs-bend/russell/three-drills swing: cites all three": cites("kettlebell_swing", "hinge-vs-bend", "russell", "three-drills"),
     "swing: top of the ladder, loaded, no progression": swing_is_top_of_ladder,
     "swing: fast tempo": swing_is_fast,
-    "001 swing: hips drive the weight, arms just guide": says("kettlebell_swing", r"hips drive", r"arms only guide"),
-    "001 swing: up to chest height": says("kettlebell_swing", r"chest height"),
-    "001/003 swing: kettlebell and dumbbell skier variations": variations(
+    "hinge-vs-bend swing: hips drive the weight, arms just guide": says("kettlebell_swing", r"hips drive", r"arms only guide"),
+    "hinge-vs-bend swing: up to chest height": says("kettlebell_swing", r"chest height"),
+    "hinge-vs-bend/russell swing: kettlebell and dumbbell skier variations": variations(
         "kettlebell_swing", ("kettlebell", r"kettlebell"), ("dumbbell_skier", r"skier")),
     "swing: steps back to the weighted RDL": regression("kettlebell_swing", "weighted_rdl"),
-    # 7. Glute bridge (003)
-    "003 glute bridge: hip-dominant accessory": bridge_is_accessory,
-    "003 glute bridge: cites 003": cites("glute_bridge", "003"),
+    # 7. Glute bridge (russell)
+    "russell glute bridge: hip-dominant accessory": bridge_is_accessory,
+    "russell glute bridge: cites russell": cites("glute_bridge", "russell"),
     "ladder: each rung progresses to the next": ladder_is_linked,
-    # The five mistakes of 002 and the two breakdowns of 004
-    "002 bending forward: reach the hips back": mistake("bending_forward", "002", r"hips (back|to the wall)"),
-    "002 hinging too low: stop at hamstring tension": mistake("hinging_too_low", "002", r"stop", r"hamstrings feel tight"),
-    "002 hinging too low: the dowel leaves the pelvis": mistake("hinging_too_low", "002", r"stick leaves your tailbone"),
-    "002 squatting: hips back, not down": mistake("squatting", "002", r"hips back, not down"),
-    "002 over-extending the mid-back: brace, ribs down": mistake("overextending_mid_back", "002", r"brace", r"ribs down"),
-    "002 rocking the pelvis forward: brace to hold it": mistake("rocking_pelvis_forward", "002", r"brace", r"pelvis"),
-    "004 squat start: start at the hips, back not down": mistake("squat_start", "004", r"start at the hips", r"back, not down"),
-    "004 upper back rounding: keep it flat": mistake("upper_back_rounding", "004", r"upper back flat"),
-    "000 rounding the back": mistake("rounding_back", "000", r"spine long|board"),
+    # The five mistakes of baird and the two breakdowns of three-drills
+    "baird bending forward: reach the hips back": mistake("bending_forward", "baird", r"hips (back|to the wall)"),
+    "baird hinging too low: stop at hamstring tension": mistake("hinging_too_low", "baird", r"stop", r"hamstrings feel tight"),
+    "baird hinging too low: the dowel leaves the pelvis": mistake("hinging_too_low", "baird", r"stick leaves your tailbone"),
+    "baird squatting: hips back, not down": mistake("squatting", "baird", r"hips back, not down"),
+    "baird over-extending the mid-back: brace, ribs down": mistake("overextending_mid_back", "baird", r"brace", r"ribs down"),
+    "baird rocking the pelvis forward: brace to hold it": mistake("rocking_pelvis_forward", "baird", r"brace", r"pelvis"),
+    "three-drills squat start: start at the hips, back not down": mistake("squat_start", "three-drills", r"start at the hips", r"back, not down"),
+    "three-drills upper back rounding: keep it flat": mistake("upper_back_rounding", "three-drills", r"upper back flat"),
+    "wall-drill rounding the back": mistake("rounding_back", "wall-drill", r"spine long|board"),
     # Safety rules
-    "000/004 stop if the low back hurts, in every drill": safety_everywhere("stop_if_back_hurts", "000"),
-    "000 stop if the low back hurts: says stop and where to feel it": some_drill_says(
+    "wall-drill/three-drills stop if the low back hurts, in every drill": safety_everywhere("stop_if_back_hurts", "wall-drill"),
+    "wall-drill stop if the low back hurts: says stop and where to feel it": some_drill_says(
         r"low back hurts, stop", r"feel it in your hamstrings"),
-    "004 no external load until mastered: every loaded drill has an unloaded primer set": lambda lib: all(
+    "three-drills no external load until mastered: every loaded drill has an unloaded primer set": lambda lib: all(
         d.primer and not lib[d.primer].loaded for d in lib if d.loaded) or pytest.fail("a loaded drill has no primer"),
-    "004 no external load until mastered: every unloaded rung comes before the loaded ones": lambda lib: (
+    "three-drills no external load until mastered: every unloaded rung comes before the loaded ones": lambda lib: (
         [lib[d].loaded for d in lib.ladder] == sorted(lib[d].loaded for d in lib.ladder)) or pytest.fail("load too early"),
     "every drill has its own safe stop": lambda lib: all(d.stop for d in lib) or pytest.fail("a drill lacks a stop"),
     "swing: stop lets the bell slow down and parks it": says("kettlebell_swing", r"bell slow down", r"park it"),
@@ -244,16 +244,16 @@ FACTS = {
     "after pain only unloaded drills are offered": lambda lib: lib.after_pain and all(
         not lib[d].loaded for d in lib.after_pain) or pytest.fail("a loaded after-pain drill"),
     # Other form points
-    "000 push a button behind you": some_drill_says(r"push a button behind you"),
-    "000 back and forth, not up and down": some_drill_says(r"back and forth, not up and down"),
-    "003/004 shoulders down and back": some_drill_says(r"shoulders down and back"),
-    "000/004 neutral neck, gaze slightly ahead and down": some_drill_says(r"eyes on the floor a little ahead"),
-    "003/001 weight through the heels": some_drill_says(r"weight in your heels|through your heels"),
-    "000 slight knee bend with vertical shins": some_drill_says(r"knees slightly bent", r"shins upright"),
-    "000 brace, belly button in": some_drill_says(r"brace your belly", r"belly button in"),
-    "001 close a car door with your hips": some_drill_says(r"close a car door with your hips"),
-    "001 a board strapped to your spine": some_drill_says(r"board is strapped to your spine"),
-    "000/004 feel the stretch in the hamstrings": some_drill_says(r"feel the hamstrings", r"stretch"),
+    "wall-drill push a button behind you": some_drill_says(r"push a button behind you"),
+    "wall-drill back and forth, not up and down": some_drill_says(r"back and forth, not up and down"),
+    "russell/three-drills shoulders down and back": some_drill_says(r"shoulders down and back"),
+    "wall-drill/three-drills neutral neck, gaze slightly ahead and down": some_drill_says(r"eyes on the floor a little ahead"),
+    "russell/hinge-vs-bend weight through the heels": some_drill_says(r"weight in your heels|through your heels"),
+    "wall-drill slight knee bend with vertical shins": some_drill_says(r"knees slightly bent", r"shins upright"),
+    "wall-drill brace, belly button in": some_drill_says(r"brace your belly", r"belly button in"),
+    "hinge-vs-bend close a car door with your hips": some_drill_says(r"close a car door with your hips"),
+    "hinge-vs-bend a board strapped to your spine": some_drill_says(r"board is strapped to your spine"),
+    "wall-drill/three-drills feel the stretch in the hamstrings": some_drill_says(r"feel the hamstrings", r"stretch"),
 }
 
 
@@ -264,7 +264,7 @@ def test_seed_fact_is_in_the_library(library: Library, check: Callable[[Library]
 
 DRILL_IDS = ["wall_hinge", "dowel_hinge", "band_good_morning", "bodyweight_rdl", "weighted_rdl",
              "kettlebell_swing", "glute_bridge"]
-# wall_hinge cites seed 002 in its mistakes without listing it in `sources`; add it there when fixed.
+# wall_hinge cites baird in its mistakes without listing it in `sources`; add it there when fixed.
 def test_library_holds_exactly_the_seven_drills(library: Library) -> None:
     assert sorted(d.id for d in library) == sorted(DRILL_IDS)
 

@@ -36,11 +36,14 @@ def test_simulated_days_climb_the_ladder_through_the_real_coach(tmp_path):
 
 
 def test_no_good_form_answers_means_no_promotion(tmp_path):
+    """The two sessions that promote with "yes" (above) do not with "no"."""
     library = load_library(include_user=False)
     recorder = open_recorder(tmp_path / "history.sqlite3")
-    plan = plan_today(library, recorder.store)
-    simulate(library, plan, Settings(), answer_every_form_check(library, plan, Settings(), answer="no"), recorder=recorder)
+    for _day in range(2):
+        plan = plan_today(library, recorder.store)
+        simulate(library, plan, Settings(), answer_every_form_check(library, plan, Settings(), answer="no"), recorder=recorder)
     assert plan_today(library, recorder.store).items[0].drill_id == "wall_hinge"
+    recorder.close()
 
 
 def test_simulate_cli_records_to_db(tmp_path):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from audio_devices import pulse_env
+from audio_devices import pulse_env, without_sound_cards
 from voicecoach.speak.wav import read_wav
 
 
@@ -14,9 +14,15 @@ def voicecoach(*args, env, timeout=60):
     return subprocess.run([sys.executable, "-m", "voicecoach", *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def voicecoach_without_audio(*args, env, runtime_dir, timeout=60):
+    """`voicecoach ARGS` on a machine with no audio device at all (see without_sound_cards)."""
+    argv, env = without_sound_cards([sys.executable, "-m", "voicecoach", *args], env, runtime_dir)
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.fixture
 def isolated_env(tmp_path):
-    """No config, a private cache dir, and no reachable sound server (no output device)."""
+    """No config, a private cache dir, and no reachable sound server."""
     env = pulse_env()
     env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_CONFIG_HOME=str(tmp_path / "config"), PULSE_SERVER="unix:/nonexistent/native")
     return env
@@ -37,15 +43,15 @@ def test_say_out_json_renders_then_hits_the_cache(isolated_env, tmp_path):
     assert faster["cached"] is False and faster["duration_s"] < report["duration_s"]
 
 
-def test_say_without_a_device_warns_and_prints_the_line(isolated_env):
-    done = voicecoach("say", "Stand tall.", env=isolated_env)
+def test_say_without_a_device_warns_and_prints_the_line(isolated_env, tmp_path):
+    done = voicecoach_without_audio("say", "Stand tall.", env=isolated_env, runtime_dir=tmp_path)
     assert done.returncode == 0
     assert done.stdout == "COACH: Stand tall.\n"
     assert done.stderr.strip() == "voicecoach: no audio output device found; text only"
 
 
-def test_say_json_without_a_device_keeps_stdout_pure_json(isolated_env):
-    done = voicecoach("say", "Stand tall.", "--json", env=isolated_env)
+def test_say_json_without_a_device_keeps_stdout_pure_json(isolated_env, tmp_path):
+    done = voicecoach_without_audio("say", "Stand tall.", "--json", env=isolated_env, runtime_dir=tmp_path)
     assert done.returncode == 0
     assert json.loads(done.stdout)["cached"] is False
     assert "Stand tall." in done.stderr
@@ -78,10 +84,10 @@ def test_devices_json_lists_pulse_with_defaults(pulse_server, tmp_path):
     assert "pulse" in table and "default output" in table
 
 
-def test_devices_without_any_device(isolated_env):
-    done = voicecoach("devices", env=isolated_env)
+def test_devices_without_any_device(isolated_env, tmp_path):
+    done = voicecoach_without_audio("devices", env=isolated_env, runtime_dir=tmp_path)
     assert done.returncode == 0 and done.stdout == "no audio devices found\n"
-    assert json.loads(voicecoach("devices", "--json", env=isolated_env).stdout) == []
+    assert json.loads(voicecoach_without_audio("devices", "--json", env=isolated_env, runtime_dir=tmp_path).stdout) == []
 
 
 def test_every_speak_command_has_help(isolated_env):

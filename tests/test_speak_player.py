@@ -8,31 +8,9 @@ import pytest
 from voicecoach.speak.earcons import earcon_names, make_earcon
 from voicecoach.speak.player import Player
 
+from fakes import FakeStream
+
 BLOCK = 64
-
-
-class FakeStream:
-    """Stands in for sounddevice.OutputStream; the test pulls blocks from the callback."""
-
-    def __init__(self, **kwargs):
-        self.callback = kwargs["callback"]
-        self.finished_callback = kwargs["finished_callback"]
-        self.blocksize = kwargs["blocksize"]
-        self.stopped = False
-
-    def pull(self, blocks=1):
-        out = []
-        for _ in range(blocks):
-            block = np.full((self.blocksize, 1), 9.0, dtype=np.float32)  # garbage the callback must overwrite
-            self.callback(block, self.blocksize, None, None)
-            out.append(block[:, 0].copy())
-        return np.concatenate(out)
-
-    def abort(self):
-        self.stopped = True
-
-    def close(self):
-        pass
 
 
 @pytest.fixture

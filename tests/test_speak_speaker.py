@@ -12,7 +12,7 @@ from voicecoach.settings import VoiceSettings
 from voicecoach.speak.player import Player
 from voicecoach.speak.speaker import AudioSpeaker, TextSpeaker, make_speaker
 from voicecoach.speak.wav import read_wav, resample, trim_silence
-from test_speak_player import FakeStream
+from fakes import FakeClock, FakeStream
 
 SHORT = "Brace your core."
 LONG = "Push your hips back slowly, keep the bar close to your legs, and stop when you feel the hamstrings stretch."
@@ -112,17 +112,9 @@ def test_earcon_plays_through_the_speaker(speaker, virtual_speaker):
 # ---- without a real device ----------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def fake_rig(tmp_path):
-    streams, clock, events = [], FakeClock(), queue.Queue()
+    streams, clock, events = [], FakeClock(100.0, step=0.0), queue.Queue()
 
     def factory(**kwargs):
         streams.append(FakeStream(**kwargs))
@@ -181,7 +173,7 @@ def test_earcon_settings_gate_tones(fake_rig):
 
 
 def test_text_speaker_prints_and_paces_on_the_clock():
-    events, out, clock = queue.Queue(), io.StringIO(), FakeClock()
+    events, out, clock = queue.Queue(), io.StringIO(), FakeClock(100.0, step=0.0)
     spk = TextSpeaker(events, out=out, clock=clock, pace=True, rate_wpm=120)
     first = spk.say("Four words right here.")  # 4 words at 120 wpm + 0.2 s around a line: 2.2 s
     second = spk.say("Two words.")
@@ -203,7 +195,8 @@ def test_text_speaker_unpaced_is_done_at_once():
     assert [events.get_nowait(), events.get_nowait()] == [SpeechStarted(utterance, 5.0), SpeechDone(utterance, 5.0)]
 
 
-def test_no_output_device_warns_once_and_falls_back_to_text(tmp_path, capsys):
+def test_no_output_device_warns_once_and_falls_back_to_text(pulse_server, tmp_path, capsys):
+    """Devices exist (the private server's), but none has the configured name."""
     events = queue.Queue()
     spk = make_speaker(events, VoiceSettings(output_device="no-such-speaker-anywhere"), cache_dir=tmp_path)
     assert isinstance(spk, TextSpeaker)

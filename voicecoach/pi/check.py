@@ -48,9 +48,17 @@ class CheckReport:
     heard: bool = False
     confidence: float | None = None
     advice: list[str] = field(default_factory=list)
+    echo: dict | None = None  # the echo measurement (listen.echo_check.measure_echo); None: no speaker
+    echo_advice: list[str] = field(default_factory=list)  # what the check said about the echo
 
     def as_json(self) -> dict:
-        """``{"output_ok", "input_device", "noise_floor_dbfs", "speech_level_dbfs", "heard", "confidence"}``."""
+        """``{"output_ok", "input_device", "noise_floor_dbfs", "speech_level_dbfs", "heard",
+        "confidence", "advice", "echo_canceller", "erle_db", "echo_to_noise_db", "echo_advice"}``:
+        the echo canceller in use ("ours", "system": the sound server's, "none"; null when nothing
+        played), how much ours removes (echo return loss enhancement, dB; null for the others), how
+        far the echo rose above the idle noise floor (dB; null when not measured), and every line
+        of advice the check spoke."""
+        echo = self.echo or {}
         return {
             "output_ok": self.output_ok,
             "input_device": self.input_device,
@@ -58,6 +66,11 @@ class CheckReport:
             "speech_level_dbfs": self.speech_level_dbfs,
             "heard": self.heard,
             "confidence": self.confidence,
+            "advice": list(self.advice),
+            "echo_canceller": echo.get("canceller"),
+            "erle_db": echo.get("erle_db"),
+            "echo_to_noise_db": echo.get("echo_db"),
+            "echo_advice": list(self.echo_advice),
         }
 
     @property
@@ -187,8 +200,9 @@ class SetupCheck:
         played = self.say(self.said["speaker"])
         report.output_ok = bool(played and self.audio_out and getattr(self.speaker, "available", True))
         if report.output_ok:  # which echo canceller, and how much it removes (spoken)
-            from voicecoach.listen.echo_check import measure_echo
-            self.echo = measure_echo(self.settings, self.speaker, self.say, self.progress)
+            from voicecoach.listen.echo_check import finding, measure_echo, said
+            report.echo = measure_echo(self.settings, self.speaker, self.say, self.progress)
+            report.echo_advice = finding(report.echo, said())
         self.say(self.said["quiet"])
         try:
             microphone = self.open_microphone()

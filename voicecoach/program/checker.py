@@ -31,7 +31,7 @@ class DrillProblem:
 class Checker:
     """Reads one drill table field by field, collecting problems instead of stopping at the first."""
 
-    def __init__(self, file: str, table: dict[str, Any], seeds: dict[str, str]):
+    def __init__(self, file: str, table: dict[str, Any], seeds: dict[str, dict[str, str]]):
         self.file = file
         self.table = table
         self.seeds = seeds
@@ -125,12 +125,11 @@ class Checker:
         return None if value is None else self.seed(f"{where}.{key}" if where else key, value)
 
     def seed(self, name: str, value: str) -> str | None:
-        """The seed id ("000") a source names, given as an id or a seed file name."""
-        seed = value.split("_")[0].removesuffix(".txt")
-        if seed not in self.seeds or value not in (seed, self.seeds[seed]):
-            self.problem(name, f"{value!r} is not a seed file; use one of {', '.join(sorted(self.seeds))}")
+        """The source key ("baird") a fact cites: one of program.toml's [sources]."""
+        if value not in self.seeds:
+            self.problem(name, f"{value!r} is not a source; use one of {', '.join(sorted(self.seeds))}")
             return None
-        return seed
+        return value
 
 
 _TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", list: "a list", dict: "a table", bool: "true or false"}

@@ -1,4 +1,4 @@
-"""`voicecoach drills`: list, show and check drill files."""
+"""`voicecoach drills`: list, show and check drill files; list the articles the drills cite."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from voicecoach.program.model import CUE_PHASES, Drill, Library
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `drills`, `drills show ID` and `drills check FILE...`."""
+    """Add `drills`, `drills show ID`, `drills sources` and `drills check FILE...`."""
     p = subparsers.add_parser("drills", help="list the drill library", description="List the drill library (built-in and your own).")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per drill")
     p.set_defaults(func=run_list)
-    sub = p.add_subparsers(dest="drills_command", metavar="{show,check}")
+    sub = p.add_subparsers(dest="drills_command", metavar="{show,sources,check}")
     show = sub.add_parser("show", help="print one drill in full", description="Print one drill in full.")
     show.add_argument("drill_id", metavar="ID")
     show.add_argument("--json", action="store_true", help="print it as JSON")
     show.set_defaults(func=run_show)
+    sources = sub.add_parser("sources", help="list the articles the drills cite",
+                             description="List the articles the drills' facts come from: key, title, author.")
+    sources.add_argument("--json", action="store_true", help="print a JSON list, one object per article")
+    sources.set_defaults(func=run_sources)
     check = sub.add_parser("check", help="validate drill files", description="Validate drill files; exit 0 if all are valid, 2 otherwise.")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.set_defaults(func=run_check)
@@ -89,17 +93,35 @@ def run_show(args: argparse.Namespace, settings) -> int:
     if args.json:
         print(json.dumps(drill_json(drill), indent=2))
         return 0
-    print(format_drill(drill))
+    print(format_drill(drill, library.seeds))
     return 0
 
 
-def format_drill(d: Drill) -> str:
-    """A drill in full, as readable text."""
+def run_sources(args: argparse.Namespace, settings) -> int:
+    sources = _library().seeds
+    if args.json:
+        json.dump([{"key": key, **article} for key, article in sources.items()], sys.stdout, indent=2)
+        print()
+        return 0
+    print("The drills' facts come from these articles; a fact names its article by the key in brackets.")
+    for key, article in sources.items():
+        print(f"  [{key}] {cite(article)}")
+    return 0
+
+
+def cite(article: dict[str, str]) -> str:
+    """An article as a reader can look it up: "Title" (author)."""
+    return f"\"{article['title']}\" ({article['author']})"
+
+
+def format_drill(d: Drill, sources: dict[str, dict[str, str]]) -> str:
+    """A drill in full, as readable text; `sources` (the library's) gives the cited titles."""
     out = [f"{d.name} ({d.id}) - {d.role}", d.summary, ""]
     out.append(f"Sets x reps: {d.sets} x {d.reps}; rest {d.rest_s:g} s; one rep {d.rep_seconds:g} s "
                f"({', '.join(f'{p} {s:g}' for p, s in d.tempo.items())})")
     out.append(f"Equipment: {', '.join(d.equipment) or 'none'}")
-    out.append(f"Sources: {', '.join(d.sources)}")
+    out.append("Sources:")
+    out += [f"  [{key}] {cite(sources[key])}" for key in d.sources]
     out += ["", "Set-up:"] + [f"  - {line}" for line in d.setup]
     out += ["", "Cues:"]
     for phase in CUE_PHASES:

@@ -166,12 +166,12 @@ class Drill:
 
 @dataclass(frozen=True)
 class Library:
-    """All drills, plus the ladder order and the seed articles they cite."""
+    """All drills, plus the ladder order and the articles they cite."""
 
     drills: dict[str, Drill]
     ladder: tuple[str, ...]  # easiest first
     accessories: tuple[str, ...]
-    seeds: dict[str, str]  # seed id ("000") -> file name
+    seeds: dict[str, dict[str, str]]  # source key ("baird") -> {"title", "author"} (program.toml)
     after_pain: tuple[str, ...] = ()  # the only drills offered after a pain stop
     criterion_sessions: int = 1  # sessions at the criterion needed to move on
     gentle_sets: int = 2  # the day after pain: at most this many sets...
