@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from voicecoach.errors import UserError
+from voicecoach.history.store_errors import check_db_path
 
 
 class SessionBusy(UserError):
@@ -21,8 +22,8 @@ class SessionBusy(UserError):
 
 
 def lease_path(db: Path | str) -> Path:
-    """The lock file beside the database."""
-    return Path(f"{db}.lock")
+    """The lock file beside the database (beside its target, when the database is a symlink)."""
+    return Path(f"{os.path.realpath(db)}.lock")
 
 
 class Lease:
@@ -51,8 +52,7 @@ def take_lease(db: Path | str) -> Lease | None:
     Returns None when there is no place for the lock file (a read-only folder): then no session
     can write the database either, so there is nothing to guard.
     """
-    if Path(db).is_dir():  # not a database path at all; open_store says so
-        return None
+    check_db_path(db)  # a folder, a device, another database's -wal: refused before any file is made
     path = lease_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

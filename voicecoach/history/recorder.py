@@ -190,7 +190,7 @@ def open_recorder(path: Path | str, now: Callable[[], float] = time.time, timeou
     and ``recorder.save_failed`` is True; the workout goes on either way.
     """
     warn = warn or notice
-    lease = take_lease(path) if str(path) != ":memory:" and not Path(path).is_dir() else None
+    lease = take_lease(path) if str(path) != ":memory:" else None
     try:
         store = open_store(path) if timeout is None else open_store(path, timeout=timeout)
     except StoreError as error:

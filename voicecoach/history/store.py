@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from voicecoach.history.store_errors import StoreError, companion_of, explain  # noqa: F401 (re-exported)
+from voicecoach.history.store_errors import StoreError, check_db_path, explain  # noqa: F401 (re-exported)
 from voicecoach.history.records import DrillDone, PainRecord, PlannedItem, SessionRecord, SetRecord
 
 # Schema step N brings a database from version N-1 to N. Append steps; never edit a shipped one.
@@ -305,12 +305,9 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     is found now rather than at the first set.
     """
     path = Path(path)
+    check_db_path(path)
     if not create and not path.exists():
         raise StoreError(f"history database {path} does not exist yet")
-    if path.is_dir():
-        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
-                         exit_code=2)
-    companion_of(path)
     conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -343,9 +340,7 @@ def open_readonly(path: Path | str) -> HistoryStore:
     SQLite cannot even create its ``-shm`` file, the file is read as immutable).
     """
     path = Path(path)
-    if path.is_dir():
-        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
-                         exit_code=2)
+    check_db_path(path)
     from urllib.parse import quote
 
     conn = None

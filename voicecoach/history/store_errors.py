@@ -65,6 +65,22 @@ def _read_only(path: Path) -> bool:
     return (path.exists() and not os.access(path, os.W_OK)) or (path.parent.exists() and not os.access(path.parent, os.W_OK))
 
 
+def check_db_path(path: Path | str) -> None:
+    """Refuse (exit 2) a ``--db`` that is not a regular file or a new path: a folder, a device, a
+    FIFO, a socket, or SQLite's own file beside another database. Creates nothing."""
+    from voicecoach.outfile import check_regular
+
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
+    try:
+        check_regular(path, "history database ")
+    except UserError as error:
+        raise StoreError(str(error), exit_code=2) from None
+    companion_of(path)
+
+
 def companion_of(path: Path) -> None:
     """Refuse a path that is SQLite's own file beside another database (``h.db-wal``): used as a
     database, it would wreck that database's write-ahead log."""

@@ -1,0 +1,117 @@
+"""Issue 21, data loss and security (items 1-8, 19): outputs, the history database, its lock and modes.
+
+Special files are made in a private temp folder: FIFOs, sockets and symlinks as any user, device
+nodes with ``mknod`` when the suite runs as root (as CI does). The real /dev is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from fault_helpers import files_in, history_rows, isolated, make_history, run  # noqa: F401
+
+IS_ROOT = os.geteuid() == 0
+SPECIAL_KINDS = ("fifo", "socket", "chardev", "blockdev")
+
+
+@pytest.fixture
+def special(tmp_path):
+    """make(kind, name) -> a special file of that kind in a private folder; sockets stay bound until the test ends."""
+    folder = tmp_path / "sp"
+    folder.mkdir()
+    sockets = []
+
+    def make(kind: str, name: str = "node") -> Path:
+        path = folder / name
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "socket":
+            sock = socket.socket(socket.AF_UNIX)
+            sock.bind(str(path))
+            sockets.append(sock)
+        else:
+            if not IS_ROOT:
+                pytest.skip("making a device node (mknod) needs root; FIFOs and sockets cover the refusal here")
+            kind_bit, device = (stat.S_IFCHR, os.makedev(1, 3)) if kind == "chardev" else (stat.S_IFBLK, os.makedev(7, 200))
+            os.mknod(path, kind_bit | 0o666, device)
+        return path
+
+    yield make
+    for sock in sockets:
+        sock.close()
+
+
+def kind_of(path: Path) -> str:
+    mode = os.lstat(path).st_mode
+    for test, name in ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "chardev"),
+                       (stat.S_ISBLK, "blockdev"), (stat.S_ISLNK, "symlink"), (stat.S_ISREG, "file")):
+        if test(mode):
+            return name
+    return "other"
+
+
+# ---- item 1: outputs go to regular files only, and through symlinks -----------------------------
+
+OUTPUT_COMMANDS = {
+    "export": ("export", "--csv"),
+    "plot": ("history", "--plot"),
+    "say": ("say", "Hello.", "--out"),
+    "diagram": ("diagram", "--out"),
+}
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+@pytest.mark.parametrize("command", sorted(OUTPUT_COMMANDS))
+def test_outputs_refuse_special_files(isolated, capsys, special, kind, command):
+    node = special(kind, "out.csv" if command == "export" else "out.png")
+    code, _, err = run(capsys, *OUTPUT_COMMANDS[command], str(node), "--db", str(isolated / "h.db")) \
+        if command in ("export", "plot") else run(capsys, *OUTPUT_COMMANDS[command], str(node))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "not a regular file" in err and str(node) in err
+    assert kind_of(node) == kind  # the old code renamed a regular file over it
+    assert sorted(os.listdir(node.parent)) == [node.name]  # no temporary file left beside it
+
+
+@pytest.mark.parametrize("kind", ("fifo", "chardev"))
+def test_an_output_through_a_link_to_a_special_file_is_refused(isolated, capsys, special, kind):
+    node = special(kind)
+    link = isolated / "link.csv"
+    link.symlink_to(node)
+    code, _, err = run(capsys, "export", "--csv", str(link), "--db", str(isolated / "h.db"))
+    assert code == 2 and "not a regular file" in err
+    assert link.is_symlink() and kind_of(node) == kind
+
+
+@pytest.mark.parametrize("target_exists", [True, False])
+def test_an_output_is_written_through_a_symlink(isolated, capsys, target_exists):
+    db = make_history(isolated / "h.db")
+    target = isolated / "real" / "sets.csv"
+    target.parent.mkdir()
+    if target_exists:
+        target.write_text("last week\n")
+    link = isolated / "link.csv"
+    link.symlink_to(target)
+    code, _, err = run(capsys, "export", "--csv", str(link), "--db", str(db))
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(target)  # the old code replaced the link
+    assert target.read_text().startswith("session,") and target.read_text().count("\n") == 10
+    assert files_in(target.parent) == {"sets.csv"}
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+@pytest.mark.parametrize("command", ["simulate", "history", "export"])
+def test_db_must_be_a_regular_file_or_a_new_path(isolated, capsys, special, kind, command):
+    node = special(kind, "h.db")
+    argv = {"simulate": ("simulate", "--drill", "wall_hinge"), "history": ("history",),
+            "export": ("export", "--csv", str(isolated / "x.csv"))}[command]
+    code, out, err = run(capsys, *argv, "--db", str(node))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "history database" in err and "not a regular file" in err
+    assert out == "" and kind_of(node) == kind
+    assert sorted(os.listdir(node.parent)) == ["h.db"]  # no h.db-journal, h.db.lock
+    assert not (isolated / "x.csv").exists()
