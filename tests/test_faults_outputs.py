@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fault_helpers import files_in, history_rows, isolated, make_history, run  # noqa: F401
+from fault_helpers import fill, files_in, history_rows, isolated, make_history, run, small_disk  # noqa: F401
 
 IS_ROOT = os.geteuid() == 0
 SPECIAL_KINDS = ("fifo", "socket", "chardev", "blockdev")
@@ -115,3 +115,23 @@ def test_db_must_be_a_regular_file_or_a_new_path(isolated, capsys, special, kind
     assert out == "" and kind_of(node) == kind
     assert sorted(os.listdir(node.parent)) == ["h.db"]  # no h.db-journal, h.db.lock
     assert not (isolated / "x.csv").exists()
+
+
+# ---- item 2: a full disk never stops training ------------------------------------------------------
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_simulate_on_a_full_disk_trains_anyway_and_names_the_file(isolated, capsys, small_disk, existing):
+    db = small_disk / "h.db"
+    if existing:
+        make_history(db)
+    filler = fill(small_disk)
+    code, out, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(db))
+    filler.unlink()
+    assert code == 0, err  # the old code: exit 1, "voicecoach: No space left on device"
+    assert "session complete" in out.lower() or out.count("\n") > 20
+    lines = err.splitlines()
+    assert lines and all(str(db) in line for line in lines), err
+    assert any("full" in line for line in lines) and len(lines) <= 2
+    if existing:
+        assert history_rows(db)[:2] == (1, 9)  # what was there is still there

@@ -67,8 +67,11 @@ def take_lease(db: Path | str) -> Lease | None:
         who = f" (process {owner})" if owner else ""
         raise SessionBusy(f"another voicecoach session{who} is using the history database {db}; "
                           "finish that one first, or use --db for another file") from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
+    try:  # who holds it, for the "process N" in a refusal; on a full disk the lock works without it
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+    except OSError:
+        pass
     return Lease(fd, path)
 
 
