@@ -135,3 +135,23 @@ def test_simulate_on_a_full_disk_trains_anyway_and_names_the_file(isolated, caps
     assert any("full" in line for line in lines) and len(lines) <= 2
     if existing:
         assert history_rows(db)[:2] == (1, 9)  # what was there is still there
+
+
+# ---- item 3: a lock file never collides with a database ------------------------------------------
+
+
+def test_a_database_named_like_the_lock_file_is_never_wiped(isolated, capsys):
+    other = make_history(isolated / "a.db.lock")
+    code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "a.db"))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "is not voicecoach's lock file" in err and str(other) in err
+    assert history_rows(other) == (1, 9, ["ok"])  # the old code truncated it to the session's pid
+    assert not (isolated / "a.db").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize("content", [b"", b"12345", b"4242\n"])
+def test_a_lock_file_left_behind_is_reused(isolated, capsys, content):
+    (isolated / "h.db.lock").write_bytes(content)
+    code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
+    assert code == 0, err
+    assert history_rows(isolated / "h.db")[:2] == (1, 3)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from voicecoach.errors import UserError
@@ -54,11 +55,15 @@ def take_lease(db: Path | str) -> Lease | None:
     """
     check_db_path(db)  # a folder, a device, another database's -wal: refused before any file is made
     path = lease_path(db)
+    _check_lock_file(path, db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     except OSError:
         return None
+    if not _is_lock(fd):  # made between the check and the open: still never truncated
+        os.close(fd)
+        _check_lock_file(path, db)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -73,6 +78,36 @@ def take_lease(db: Path | str) -> Lease | None:
     except OSError:
         pass
     return Lease(fd, path)
+
+
+LOCK_MAX_BYTES = 32  # a lock file holds its owner's process id and nothing else
+
+
+def _is_lock(fd: int) -> bool:
+    """The open file looks like a lock file: a regular file holding nothing or a process id."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > LOCK_MAX_BYTES:
+        return False
+    return os.pread(fd, LOCK_MAX_BYTES, 0).strip().isdigit() or info.st_size == 0
+
+
+def _check_lock_file(path: Path, db: Path | str) -> None:
+    """Refuse (exit 2) when something other than a lock file is at the lock path (a database named
+    ``X.lock`` beside ``X``, a link, a FIFO): taking the lease would wipe or block on it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    except OSError:  # a symlink (ELOOP), no permission: not ours to touch
+        ok = False
+    else:
+        try:
+            ok = _is_lock(fd)
+        finally:
+            os.close(fd)
+    if not ok:
+        raise UserError(f"history database {db} cannot be locked: {path} is not voicecoach's lock file; "
+                        "move it aside or use --db for another file", exit_code=2)
 
 
 def _read_owner(fd: int) -> str:
