@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 
+from history_driver import CRASH_PLAN, FakeClock, session_records
 from fault_helpers import fill, files_in, history_rows, isolated, make_history, run, small_disk  # noqa: F401
+from voicecoach.history import open_recorder
+from voicecoach.history.recorder import KEPT_LINE
+from voicecoach.history.store import open_readonly
 
 IS_ROOT = os.geteuid() == 0
 SPECIAL_KINDS = ("fifo", "socket", "chardev", "blockdev")
@@ -155,3 +160,63 @@ def test_a_lock_file_left_behind_is_reused(isolated, capsys, content):
     code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
     assert code == 0, err
     assert history_rows(isolated / "h.db")[:2] == (1, 3)
+
+
+# ---- item 4: a lock held for a whole session loses nothing ----------------------------------------
+
+
+def locked_session(path: Path, monkeypatch, close: bool = True):
+    """One CRASH_PLAN session recorded while another program holds BEGIN EXCLUSIVE on `path` the
+    whole time; returns (the other connection, lines the coach said, warnings)."""
+    from voicecoach.history import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "CLOSE_WAIT_S", 0.05)
+    make_history(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    warnings, said = [], []
+    recorder = open_recorder(path, now=FakeClock(2_000_000_000.0), timeout=0.05, warn=warnings.append)
+    for kind, data in session_records(CRASH_PLAN):
+        recorder.record(kind, data)
+        said.append(recorder.take_warning())
+    if close:
+        recorder.close()
+    else:  # killed: nothing after the last record runs
+        recorder.lease.release()
+    return other, [line for line in said if line], warnings
+
+
+@pytest.mark.parametrize("close", [True, False], ids=["closed", "killed"])
+def test_a_lock_held_for_the_whole_session_is_saved_by_the_next_one(tmp_path, monkeypatch, close):
+    path = tmp_path / "h.db"
+    other, said, warnings = locked_session(path, monkeypatch, close)
+    assert said == [KEPT_LINE]  # said once, at the end (the old recorder said nothing)
+    kept = Path(f"{path}.unsaved")
+    assert kept.exists() and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    if close:
+        assert f"could not be saved yet" in warnings[-1] and str(kept) in warnings[-1]
+    other.execute("ROLLBACK")
+    other.close()
+    assert history_rows(path)[:2] == (1, 9)  # only the earlier session is in the file so far
+    warnings = []
+    recorder = open_recorder(path, now=FakeClock(2_100_000_000.0), warn=warnings.append)
+    assert warnings == [f"saved {len(list(session_records(CRASH_PLAN)))} history records an earlier session could not save"]
+    recorder.close()
+    assert not kept.exists()
+    sessions = open_readonly(path).sessions()
+    assert len(sessions) == 2 and len(sessions[1].finished_sets()) == 9 and sessions[1].end_reason == "completed"
+
+
+def test_kept_records_wait_again_while_the_lock_is_still_held(tmp_path, monkeypatch):
+    path = tmp_path / "h.db"
+    other, _, _ = locked_session(path, monkeypatch)
+    recorder = open_recorder(path, now=FakeClock(2_100_000_000.0), timeout=0.05, warn=lambda line: None)
+    for kind, data in session_records(CRASH_PLAN):  # a third session, still locked
+        recorder.record(kind, data)
+    recorder.close()
+    other.execute("ROLLBACK")
+    other.close()
+    open_recorder(path, warn=lambda line: None).close()
+    sessions = open_readonly(path).sessions()
+    assert [len(s.finished_sets()) for s in sessions] == [9, 9, 9]
+    assert all(s.end_reason == "completed" for s in sessions)

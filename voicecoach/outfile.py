@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from voicecoach.errors import UserError
 
-DB_COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock")  # what SQLite and the session lease keep beside a database
+DB_COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock", ".unsaved")  # what SQLite and the session lease keep beside a database
 
 
 def database_files(db: Path | str) -> list[Path]:
