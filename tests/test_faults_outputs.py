@@ -6,6 +6,7 @@ nodes with ``mknod`` when the suite runs as root (as CI does). The real /dev is 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import sqlite3
@@ -18,6 +19,7 @@ from history_driver import CRASH_PLAN, FakeClock, session_records
 from fault_helpers import fill, files_in, history_rows, isolated, make_history, run, small_disk  # noqa: F401
 from voicecoach.history import open_recorder
 from voicecoach.history.recorder import KEPT_LINE
+from voicecoach.history.repair import sqlite_uri
 from voicecoach.history.store import open_readonly
 
 IS_ROOT = os.geteuid() == 0
@@ -49,6 +51,16 @@ def special(tmp_path):
     yield make
     for sock in sockets:
         sock.close()
+
+
+def rows_of(path: Path) -> tuple[int, int]:
+    """(sessions, finished sets) in the database file at `path`, whatever its name."""
+    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    try:
+        return (conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0],
+                conn.execute("SELECT COUNT(*) FROM sets WHERE done_at IS NOT NULL").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def kind_of(path: Path) -> str:
@@ -220,3 +232,53 @@ def test_kept_records_wait_again_while_the_lock_is_still_held(tmp_path, monkeypa
     sessions = open_readonly(path).sessions()
     assert [len(s.finished_sets()) for s in sessions] == [9, 9, 9]
     assert all(s.end_reason == "completed" for s in sessions)
+
+
+# ---- item 5: a damaged index never hides finished sets ---------------------------------------------
+
+
+def damage_index(db: Path, index: str) -> None:
+    """Overwrite the first 16 bytes of the index's root page (the page header)."""
+    conn = sqlite3.connect(db)
+    root, page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0], \
+        conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(db, "r+b") as f:
+        f.seek((root - 1) * page)
+        f.write(b"\xff" * 16)
+
+
+@pytest.mark.parametrize("index", ["sets_by_session", "sqlite_autoindex_sets_1", "pains_by_session"])
+def test_a_damaged_index_is_read_around_then_rebuilt(isolated, capsys, index):
+    db = isolated / "e.db"
+    assert run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge")[0] == 0
+    damage_index(db, index)
+    code, out, err = run(capsys, "history", "--db", str(db))
+    assert code == 0 and "damaged indexes" in err and err.count("\n") == 1, err
+    assert "Wall hip hinge  3     36" in out, out  # the old code: 0 sets, 0 reps
+    code, _, err = run(capsys, "export", "--db", str(db), "--csv", str(isolated / "x.csv"))
+    assert code == 0 and (isolated / "x.csv").read_text().count("\n") == 4  # header and three sets
+    code, _, err = run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge")  # a session rebuilds it
+    assert code == 0 and err.count("\n") == 1 and "rebuilt it" in err, err
+    assert history_rows(db) == (2, 6, ["ok"])
+    assert Path(f"{db}.damaged").exists()  # kept, never thrown away
+    code, _, err = run(capsys, "history", "--db", str(db))
+    assert code == 0 and err == ""
+
+
+# ---- item 6: a --db is a path, never an SQLite URI ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["file:x.db", "file:x.db?mode=memory", "x.db?mode=ro", "x#1.db", "50%.db"])
+def test_db_names_that_look_like_uris_are_plain_files(isolated, capsys, monkeypatch, name):
+    monkeypatch.chdir(isolated)
+    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+    assert code == 0 and err == "", err
+    assert rows_of(isolated / name) == (1, 3)  # the old code wrote into x.db (or memory)
+    assert not (isolated / "x.db").exists()
+    code, out, _ = run(capsys, "history", "--db", name)
+    assert code == 0 and "Wall hip hinge  3     36" in out
+    with (isolated / f"{name}.lock").open() as lease:  # the lock guards the file the data went into
+        fcntl.flock(lease, fcntl.LOCK_EX)
+        code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+    assert code == 1 and "another voicecoach session" in err

@@ -261,6 +261,8 @@ def open_recorder(path: Path | str, now: Callable[[], float] = time.time, timeou
         if lease is not None:
             lease.release()
         raise
+    if store.notice:
+        warn(store.notice)
     recorder = HistoryRecorder(store, now, lease=lease, warn=warn)
     recorder.unsaved = unsaved.unsaved_path(path)
     recorder.replay()
