@@ -282,3 +282,54 @@ def test_db_names_that_look_like_uris_are_plain_files(isolated, capsys, monkeypa
         fcntl.flock(lease, fcntl.LOCK_EX)
         code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
     assert code == 1 and "another voicecoach session" in err
+
+
+# ---- item 7: private data stays private, chosen modes are kept --------------------------------------
+
+
+@pytest.fixture
+def umask():
+    """set(mask) for this test; the old umask comes back after it."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022])
+def test_the_history_and_its_folder_are_private_under_any_umask(isolated, capsys, umask, mask):
+    umask(mask)
+    data = isolated / "data" / "voicecoach"
+    db = data / "history.sqlite3"
+    recorder = open_recorder(db, now=FakeClock(), warn=lambda line: None)
+    recorder.record("session_started", {"plan": [], "language": "en"})
+    wal = Path(f"{db}-wal")
+    assert wal.exists() and mode(wal) == 0o600 and mode(Path(f"{db}-shm")) == 0o600
+    recorder.close()
+    assert mode(data) == 0o700  # the old code: 0777 under umask 000
+    assert mode(db) == 0o600  # the old code: 0644 under umask 022, 0666 under 000
+    assert mode(Path(f"{db}.lock")) == 0o600
+
+
+def test_a_folder_the_user_made_keeps_its_mode(isolated, umask):
+    shared = isolated / "shared"
+    shared.mkdir(mode=0o750)
+    open_recorder(shared / "h.db", warn=lambda line: None).close()
+    assert mode(shared) == 0o750 and mode(shared / "h.db") == 0o600
+
+
+@pytest.mark.parametrize("existing", [None, 0o600, 0o640, 0o400])
+def test_an_export_is_private_and_an_overwritten_one_keeps_its_mode(isolated, capsys, umask, existing):
+    umask(0o022)
+    db = make_history(isolated / "h.db")
+    out = isolated / "sets.csv"
+    if existing is not None:
+        out.write_text("old\n")
+        os.chmod(out, existing)
+    code, _, err = run(capsys, "export", "--db", str(db), "--csv", str(out))
+    assert code == 0, err
+    assert out.read_text().startswith("session,")
+    assert mode(out) == (existing or 0o600)  # the old code: 0644 whatever it was

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from voicecoach.errors import UserError
+from voicecoach.paths import PRIVATE_FILE_MODE
 
 DB_COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock", ".unsaved")  # what SQLite and the session lease keep beside a database
 
@@ -55,7 +56,6 @@ def check_not_protected(path: Path, protected: Iterable[Path], what: str = "the 
 
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"))
-PRIVATE_MODE = 0o600  # a new output, database, lock or journal: only its owner reads it (pain reports)
 
 
 def special_kind(path: Path | str) -> str | None:
@@ -135,4 +135,4 @@ def _kept_mode(path: Path) -> int:
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        return PRIVATE_MODE
+        return PRIVATE_FILE_MODE

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from voicecoach.errors import UserError
 from voicecoach.history.store_errors import check_db_path
+from voicecoach.paths import PRIVATE_FILE_MODE, make_private_dir
 
 
 class SessionBusy(UserError):
@@ -57,8 +58,8 @@ def take_lease(db: Path | str) -> Lease | None:
     path = lease_path(db)
     _check_lock_file(path, db)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        make_private_dir(path.parent)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
     except OSError:
         return None
     if not _is_lock(fd):  # made between the check and the open: still never truncated

@@ -11,12 +11,14 @@ locked, read-only, from a newer voicecoach, damaged, or the disk is full.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from voicecoach.paths import PRIVATE_FILE_MODE, make_private_dir
 from voicecoach.history.store_errors import StoreError, check_db_path, explain  # noqa: F401 (re-exported)
 from voicecoach.history.repair import problems, rebuild, rows_readable, sqlite_uri
 from voicecoach.history.records import DrillDone, PainRecord, PlannedItem, SessionRecord, SetRecord
@@ -313,12 +315,16 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
         raise StoreError(f"history database {path} does not exist yet")
     conn = None
     notice = ""
+    made: Path | None = None  # the empty file made here, removed again if SQLite cannot use it
 
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(sqlite_uri(path), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
+        if create and not path.exists():  # made private before SQLite writes into it (its -wal/-shm take its mode)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE))
+            made = path
         conn = connect()
         damage = problems(conn)
         if damage and rows_readable(conn):  # only indexes are damaged: every row is still there
@@ -345,6 +351,8 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     except (sqlite3.Error, OSError, StoreError) as error:
         if conn is not None:
             conn.close()
+        if made is not None and made.exists() and made.stat().st_size == 0:
+            made.unlink()
         raise explain(error, path) from None
     return HistoryStore(conn, path, notice)
 

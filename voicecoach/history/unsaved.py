@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from voicecoach.paths import PRIVATE_FILE_MODE
+
 Waiting = list[tuple[str, dict[str, Any], float]]
 
 
@@ -34,7 +36,7 @@ def keep(path: Path, state: dict[str, Any], waiting: Waiting) -> None:
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     lines = [json.dumps({"state": state})] + [json.dumps({"kind": k, "data": d, "at": at}) for k, d, at in waiting]
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
             out.flush()
