@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run_cli
 from history_driver import CRASH_PLAN, FakeClock, session_records
 from fault_helpers import fill, files_in, history_rows, isolated, make_history, run, small_disk  # noqa: F401
 from voicecoach.history import open_recorder
@@ -333,3 +334,25 @@ def test_an_export_is_private_and_an_overwritten_one_keeps_its_mode(isolated, ca
     assert code == 0, err
     assert out.read_text().startswith("session,")
     assert mode(out) == (existing or 0o600)  # the old code: 0644 whatever it was
+
+
+# ---- item 19: a refused command leaves nothing behind -----------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ("practice", "--text", "--drill", "nope", "--db", "{d}/p.db"),
+    ("simulate", "--drill", "nope", "--db", "{d}/p.db"),
+    ("simulate", "--db", "{d}/X-wal"),
+    ("practice", "--text", "--db", "{d}/X-wal"),
+    ("simulate", "--db", "{d}/X.shm-shm"),
+])
+def test_a_refused_command_creates_nothing(tmp_path, argv):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "X").write_bytes(b"")  # a database SQLite has not written into yet
+    (folder / "X.shm").write_bytes(b"")
+    result = run_cli(tmp_path, *(arg.format(d=folder) for arg in argv), stdin="", timeout=60)
+    assert result.returncode == 2 and result.stderr.count("voicecoach:") >= 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert files_in(folder) == {"X", "X.shm"}  # the old code made p.db and p.db.lock, or X-wal.lock
+    assert not (tmp_path / "data").exists()

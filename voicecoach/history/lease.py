@@ -119,7 +119,12 @@ def _read_owner(fd: int) -> str:
 
 
 def check_free(db: Path | str) -> None:
-    """Raise :class:`SessionBusy` now if another session holds the lease (before any device is opened)."""
+    """Raise :class:`SessionBusy` now if another session holds the lease (before any device is opened).
+
+    Creates nothing: with no lock file there is no other session (the session itself makes it)."""
+    check_db_path(db)
+    if not os.path.lexists(lease_path(db)):
+        return
     lease = take_lease(db)
     if lease is not None:
         lease.release()
