@@ -6,6 +6,7 @@ nodes with ``mknod`` when the suite runs as root (as CI does). The real /dev is 
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import os
 import socket
@@ -356,3 +357,69 @@ def test_a_refused_command_creates_nothing(tmp_path, argv):
     assert "Traceback" not in result.stderr
     assert files_in(folder) == {"X", "X.shm"}  # the old code made p.db and p.db.lock, or X-wal.lock
     assert not (tmp_path / "data").exists()
+
+
+# ---- item 8: no formula, escape sequence or Lua code smuggled in through user text ----------------
+
+
+def test_csv_cells_that_would_run_as_formulas_are_escaped(tmp_path, capsys):
+    db = tmp_path / "h.db"
+    recorder = open_recorder(db, now=FakeClock(), warn=lambda line: None)
+    evil = "=cmd|' /C calc'!A0"
+    for kind, data in [("session_started", {"plan": [], "language": "en"}),
+                       ("set_started", {"drill": evil, "set": 1, "variation": "@SUM(A1)", "load_kg": -2.5}),
+                       ("pain", {"phrase": "+1 ouch"}),
+                       ("set_done", {"drill": evil, "set": 1, "reps": 3, "target_reps": 12, "variation": "@SUM(A1)",
+                                     "load_kg": -2.5}),
+                       ("pain", {"drill": "-x", "set": 2, "phrase": "\tsharp"})]:
+        recorder.record(kind, data)
+    recorder.close()
+    out = tmp_path / "x.csv"
+    code, _, err = run(capsys, "export", "--db", str(db), "--csv", str(out))
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert rows[0]["drill"] == "'" + evil and rows[0]["variation"] == "'@SUM(A1)"  # the old code: the formula as is
+    assert rows[0]["pain"] == "'+1 ouch" and rows[0]["load_kg"] == "-2.5"  # numbers stay numbers
+    assert rows[1]["drill"] == "'-x" and rows[1]["pain"] == "'\tsharp"
+
+
+def test_escape_sequences_in_a_user_drill_are_removed_with_a_warning(tmp_path):
+    from voicecoach.program.load import builtin_files
+
+    text = next(f for f in builtin_files() if f.name == "glute_bridge.toml").read_text()
+    text = text.replace('id = "glute_bridge"', 'id = "my_bridge"', 1).replace(
+        'name = "Glute bridge"', 'name = "\\u001b[2J\\u001b[31mMy bridge\\u0007"', 1).replace(
+        '"Brace your belly."', '"Brace\\u001b]0;pwned\\u0007 your belly.\\u009b1m"', 1)
+    folder = tmp_path / "config" / "voicecoach" / "drills"
+    folder.mkdir(parents=True)
+    (folder / "my_bridge.toml").write_text(text)
+    shown = run_cli(tmp_path, "drills", "show", "my_bridge")
+    assert shown.returncode == 0, shown.stderr
+    assert "My bridge" in shown.stdout and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert shown.stderr.count("\n") == 1 and "my_bridge.toml" in shown.stderr and "control characters" in shown.stderr
+    simulated = run_cli(tmp_path, "simulate", "--drill", "my_bridge")
+    assert simulated.returncode == 0, simulated.stderr
+    assert "Brace your belly." in simulated.stdout
+    assert not any(ch in simulated.stdout for ch in "\x1b\x07\x9b")  # the old code printed them raw
+
+
+@pytest.mark.parametrize("name", ["USB\nos.execute('touch /tmp/pwned') --", 'USB" }', "USB'", "a\\b", "USB*", "\x1b[31mUSB",
+                                  "x" * 101])
+@pytest.mark.parametrize("option", ["--speaker", "--microphone"])
+def test_the_installer_refuses_device_names_that_would_break_the_lua_rule(tmp_path, option, name):
+    from test_pi_install import Sandbox
+
+    box = Sandbox(tmp_path, dry=False, lite=True)
+    result = box.run("--no-model", option, name)
+    assert result.returncode == 2, result.stdout + result.stderr  # the old script wrote a rule that runs the code
+    assert result.stderr.count("\n") == 1 and "one line" in result.stderr
+    assert box.changes() == [] and not (box.home / ".config/wireplumber").exists()
+
+
+def test_the_installer_takes_a_plain_device_name(tmp_path):
+    from test_pi_install import Sandbox
+
+    box = Sandbox(tmp_path, dry=True, lite=True)
+    result = box.run("--dry-run", "--no-model", "--speaker", "USB PnP (2) - C-Media", "--sound", "pipewire")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"*USB PnP (2) - C-Media*"' in result.stdout
