@@ -423,3 +423,22 @@ def test_the_installer_takes_a_plain_device_name(tmp_path):
     result = box.run("--dry-run", "--no-model", "--speaker", "USB PnP (2) - C-Media", "--sound", "pipewire")
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"*USB PnP (2) - C-Media*"' in result.stdout
+
+
+def test_practice_under_a_lock_held_throughout_says_so_once_and_the_next_one_saves_it(tmp_path):
+    db = make_history(tmp_path / "h.db")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    first = run_cli(tmp_path, "practice", "--text", "--rate", "450", "--db", str(db), stdin="stop\n", timeout=120,
+                    VOICECOACH_VOICE_ENGINE="none")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count(f"COACH: {KEPT_LINE}") == 1, first.stdout  # the old session only warned on stderr
+    assert f"{db}.unsaved" in first.stderr
+    other.execute("ROLLBACK")
+    other.close()
+    second = run_cli(tmp_path, "practice", "--text", "--rate", "450", "--db", str(db), stdin="stop\n", timeout=120,
+                     VOICECOACH_VOICE_ENGINE="none")
+    assert second.returncode == 0 and "an earlier session could not save" in second.stderr, second.stderr
+    reasons = [r for (r,) in sqlite3.connect(db).execute("SELECT end_reason FROM sessions ORDER BY id")]
+    assert reasons == ["completed", "stopped", "stopped"]
+    assert not Path(f"{db}.unsaved").exists()
