@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import io
 import os
 import socket
 import sqlite3
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cli_helpers import run_cli
 from history_driver import CRASH_PLAN, FakeClock, session_records
@@ -442,3 +445,132 @@ def test_practice_under_a_lock_held_throughout_says_so_once_and_the_next_one_sav
     reasons = [r for (r,) in sqlite3.connect(db).execute("SELECT end_reason FROM sessions ORDER BY id")]
     assert reasons == ["completed", "stopped", "stopped"]
     assert not Path(f"{db}.unsaved").exists()
+
+
+# ---- properties (hypothesis, derandomized): special files, odd names, hostile text --------------------
+
+PROPS = settings(max_examples=int(os.environ.get("VOICECOACH_FAULT_EXAMPLES", "40")), deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+PATH_ARGUMENTS = {  # command line with {p} where the path goes, and whether the path is the database
+    "export-csv": (("export", "--db", "{db}", "--csv", "{p}"), False),
+    "history-plot": (("history", "--db", "{db}", "--plot", "{p}"), False),
+    "diagram-out": (("diagram", "--out", "{p}"), False),
+    "simulate-db": (("simulate", "--drill", "wall_hinge", "--db", "{p}"), True),
+    "history-db": (("history", "--db", "{p}"), True),
+    "progress-db": (("progress", "--db", "{p}"), True),
+    "export-db": (("export", "--csv", "{out}", "--db", "{p}"), True),
+}
+PATH_KINDS = ["fifo", "socket", "chardev", "blockdev", "link-to-fifo", "dangling-link", "folder"]
+
+
+def make_kind(folder: Path, kind: str, sockets: list) -> Path:
+    """A path of `kind` in `folder` (device nodes only as root; a FIFO stands in for them otherwise)."""
+    path = folder / "target"
+    if kind in ("chardev", "blockdev") and not IS_ROOT:
+        kind = "fifo"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sockets.append(sock)
+    elif kind in ("chardev", "blockdev"):
+        bit, device = (stat.S_IFCHR, os.makedev(1, 3)) if kind == "chardev" else (stat.S_IFBLK, os.makedev(7, 200))
+        os.mknod(path, bit | 0o600, device)
+    elif kind == "link-to-fifo":
+        os.mkfifo(folder / "fifo")
+        path.symlink_to(folder / "fifo")
+    elif kind == "dangling-link":
+        path.symlink_to(folder / "elsewhere.out")
+    elif kind == "folder":
+        path.mkdir()
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.name: kind_of(p) for p in folder.iterdir()}
+
+
+@PROPS
+@given(command=st.sampled_from(sorted(PATH_ARGUMENTS)), kind=st.sampled_from(PATH_KINDS))
+def test_any_special_file_as_any_path_argument(tmp_path, capsys, command, kind):
+    """Exit 0/1/2 in one line, no traceback; a special file stays what it was; a refusal makes no file;
+    the history is intact."""
+    case = Path(tempfile.mkdtemp(prefix=f"{command}-{kind}-", dir=tmp_path))
+    history = make_history(case / "history.db")
+    folder = case / "paths"
+    folder.mkdir()
+    sockets: list = []
+    try:
+        path = make_kind(folder, kind, sockets)
+        before = snapshot(folder)
+        argv, is_db = PATH_ARGUMENTS[command]
+        code, _, err = run(capsys, *(a.format(p=path, db=history, out=case / "out.csv") for a in argv))
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert code in (0, 1, 2) and "Traceback" not in err
+    problems = [line for line in err.splitlines() if not line.startswith("voicecoach: wrote ")]
+    assert len(problems) <= 1, err
+    if kind == "dangling-link" and code == 0 and command not in ("history-db", "progress-db", "export-db"):
+        # written through the link, the link kept (reading a database that is not there yet makes nothing)
+        assert path.is_symlink() and (folder / "elsewhere.out").is_file()
+    else:
+        assert snapshot(folder) == before, (err, snapshot(folder))
+    if kind not in ("dangling-link", "folder"):
+        assert code == 2 and "not a regular file" in err, err
+    assert history_rows(history) == (1, 9, ["ok"])
+    if is_db and code == 2:
+        assert not (case / "out.csv").exists()
+
+
+CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+@PROPS
+@given(drill=CELL_TEXT.filter(bool), variation=CELL_TEXT, phrase=CELL_TEXT)
+def test_no_exported_text_cell_starts_a_formula_and_every_text_comes_back(tmp_path, drill, variation, phrase):
+    from voicecoach.history.report import FORMULA_STARTS, export_csv
+
+    store_path = Path(tempfile.mkdtemp(dir=tmp_path)) / "h.db"
+    recorder = open_recorder(store_path, now=FakeClock(), warn=lambda line: None)
+    for kind, data in [("session_started", {"plan": [], "language": "en"}),
+                       ("set_started", {"drill": drill, "set": 1, "variation": variation or None, "load_kg": None}),
+                       ("pain", {"phrase": phrase}),
+                       ("set_done", {"drill": drill, "set": 1, "reps": 1, "target_reps": 1, "variation": variation or None})]:
+        recorder.record(kind, data)
+    sessions = recorder.store.sessions()
+    recorder.close()
+    buffer = io.StringIO(newline="")
+    export_csv(sessions, buffer)
+    (row,) = list(csv.DictReader(io.StringIO(buffer.getvalue(), newline="")))
+    for column, original in (("drill", drill), ("variation", variation), ("pain", phrase)):
+        cell = row[column]
+        assert not cell.startswith(FORMULA_STARTS), (column, cell)
+        assert (cell[1:] if original.startswith(FORMULA_STARTS) else cell) == original
+
+
+@PROPS
+@given(text=st.text(max_size=40))
+def test_cleaned_drill_text_has_no_control_characters_and_keeps_the_rest(text):
+    import unicodedata
+
+    from voicecoach.program.cleantext import clean_text
+
+    cleaned = clean_text(text)
+    assert not any(unicodedata.category(ch) == "Cc" for ch in cleaned)
+    assert clean_text(cleaned) == cleaned
+    if not any(unicodedata.category(ch) == "Cc" for ch in text):
+        assert cleaned == text
+
+
+@settings(PROPS, max_examples=12)
+@given(name=st.text(st.sampled_from("file:x.db?mode=memory&ro#%20 "), min_size=1, max_size=16).filter(
+    lambda n: n.strip(" ") == n and n not in (".", "..") and not n.endswith(("-wal", "-shm", "-journal"))))
+def test_any_db_name_is_the_file_of_that_name(tmp_path, capsys, monkeypatch, name):
+    case = Path(tempfile.mkdtemp(dir=tmp_path))
+    monkeypatch.chdir(case)
+    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+    assert code == 0 and err == "", err
+    assert rows_of(case / name) == (1, 3)
+    assert {p.name for p in case.iterdir()} <= {name, f"{name}.lock", f"{name}-wal", f"{name}-shm"}

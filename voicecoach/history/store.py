@@ -323,8 +323,9 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     try:
         make_private_dir(path.parent)
         if create and not path.exists():  # made private before SQLite writes into it (its -wal/-shm take its mode)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE))
-            made = path
+            target = Path(os.path.realpath(path))  # a dangling symlink: its target
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE))
+            made = target
         conn = connect()
         damage = problems(conn)
         if damage and rows_readable(conn):  # only indexes are damaged: every row is still there
