@@ -243,3 +243,29 @@ def test_any_db_name_is_the_file_of_that_name(tmp_path, capsys, monkeypatch, nam
     assert code == 0 and err == "", err
     assert rows_of(case / name) == (1, 3)
     assert {p.name for p in case.iterdir()} <= {name, f"{name}.lock", f"{name}-wal", f"{name}-shm"}
+
+
+def test_a_workout_on_a_full_disk_is_kept_if_room_comes_back_by_the_end(small_disk):
+    db = make_history(small_disk / "h.db")
+    filler = fill(small_disk)
+    warnings: list[str] = []
+    recorder = open_recorder(db, now=FakeClock(2_000_000_000.0), warn=warnings.append)
+    assert warnings == [f"warning: history database {db} cannot grow: the disk is full; keeping this workout in memory"]
+    for kind, data in session_records(CRASH_PLAN):
+        recorder.record(kind, data)
+    filler.unlink()  # room again before the session ends
+    recorder.close()
+    assert warnings[-1] == f"this workout is kept in {db}.unsaved; the next session saves it into the history"
+    open_recorder(db, warn=warnings.append).close()  # the next session
+    assert [len(s.finished_sets()) for s in open_readonly(db).sessions()] == [9, 9]  # the old code lost the second
+
+
+def test_a_workout_on_a_disk_that_stays_full_is_lost_in_one_line(small_disk):
+    db = make_history(small_disk / "h.db")
+    fill(small_disk)
+    warnings: list[str] = []
+    recorder = open_recorder(db, now=FakeClock(2_000_000_000.0), warn=warnings.append)
+    for kind, data in session_records(CRASH_PLAN):
+        recorder.record(kind, data)
+    recorder.close()
+    assert len(warnings) == 2 and warnings[1].startswith("warning: this workout (") and f"{db}.unsaved" in warnings[1]

@@ -72,6 +72,7 @@ class HistoryRecorder:
         self.unsaved: Path | None = None  # where waiting records are kept across processes (None: memory only)
         self._kept = False  # the unsaved file holds records
         self._told_kept = False
+        self.memory_log: list[tuple[str, dict[str, Any], float]] | None = None  # a full disk: kept for the unsaved file
 
     # ---- resume ------------------------------------------------------------------------------
 
@@ -94,6 +95,8 @@ class HistoryRecorder:
         if kind not in RECORD_KINDS:
             raise ValueError(f"unknown record kind {kind!r}; known: {', '.join(RECORD_KINDS)}")
         self.pending.append((kind, dict(data), self.now()))
+        if self.memory_log is not None:
+            self.memory_log.append(self.pending[-1])
         self.flush()
 
     def flush(self) -> bool:
@@ -136,9 +139,24 @@ class HistoryRecorder:
                     kept = f"; they are kept in {self.unsaved} and saved at the next session" if self._kept else ""
                     self.warn(f"warning: {len(self.pending)} history records could not be saved yet ({self.message}){kept}")
             self.store.close()
+            self._keep_memory_log()
         finally:
             if self.lease is not None:
                 self.lease.release()
+
+    def _keep_memory_log(self) -> None:
+        """The database could not be opened for a full disk: if there is room now, keep the workout in
+        the unsaved file (after what it holds already) for the next session to save."""
+        if not self.memory_log or self.unsaved is None:
+            return
+        state, waiting, _ = unsaved.load(self.unsaved)
+        try:
+            unsaved.keep(self.unsaved, state, waiting + self.memory_log)
+        except OSError as error:
+            self.warn(f"warning: this workout ({len(self.memory_log)} history records) is lost: {self.unsaved} "
+                      f"cannot be written either ({error.strerror or error})")
+        else:
+            self.warn(f"this workout is kept in {self.unsaved}; the next session saves it into the history")
 
     # ---- internals ---------------------------------------------------------------------------
 
@@ -255,6 +273,11 @@ def open_recorder(path: Path | str, now: Callable[[], float] = time.time, timeou
                 recorder.unsaved = unsaved.unsaved_path(path)
                 recorder.replay()
                 return recorder
+        if error.full:  # space may come back by the end: keep the records to put beside the database then
+            warn(f"warning: {error}; keeping this workout in memory")
+            recorder = HistoryRecorder(HistoryStore.memory(), now, message=str(error), lease=lease, warn=warn)
+            recorder.unsaved, recorder.memory_log = unsaved.unsaved_path(path), []
+            return recorder
         warn(f"warning: {error}; this workout will not be saved")
         return HistoryRecorder(HistoryStore.memory(), now, message=str(error), lease=lease, warn=warn)
     except BaseException:

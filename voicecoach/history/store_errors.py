@@ -29,6 +29,7 @@ class StoreError(UserError):
     ``busy``: only because another program holds its lock (waiting may help)."""
 
     busy = False
+    full = False  # the disk is full (space may come back)
 
 
 def explain(error: BaseException, path: Path | str) -> StoreError:
@@ -49,6 +50,7 @@ def explain(error: BaseException, path: Path | str) -> StoreError:
         reason = f"cannot be used ({error})"
     error_out = StoreError(f"history database {path} {reason}")
     error_out.busy = name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    error_out.full = reason == _REASONS["SQLITE_FULL"]
     return error_out
 
 
