@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from cli_helpers import run_cli
 from fault_helpers import fill, files_in, history_rows, isolated, make_history, run, small_disk  # noqa: F401
 from history_driver import CRASH_PLAN, FakeClock, session_records
-from special_files import PROPS, SPECIAL_KINDS, kind_of, rows_of, special  # noqa: F401
+from special_files import PROPS, SPECIAL_KINDS, kind_of, make_special, rows_of, special  # noqa: F401
 from voicecoach.history import open_recorder
 from voicecoach.history.recorder import KEPT_LINE
 from voicecoach.history.store import open_readonly
@@ -269,3 +269,20 @@ def test_a_workout_on_a_disk_that_stays_full_is_lost_in_one_line(small_disk):
         recorder.record(kind, data)
     recorder.close()
     assert len(warnings) == 2 and warnings[1].startswith("warning: this workout (") and f"{db}.unsaved" in warnings[1]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "symlink"])
+def test_a_special_file_at_the_lock_path_is_refused_and_left_alone(isolated, capsys, kind):
+    lock = isolated / "h.db.lock"
+    sockets: list = []
+    if kind == "symlink":
+        lock.symlink_to(isolated / "elsewhere")  # the old code created the link's target as the lock
+    else:
+        make_special(lock, kind, sockets)
+    try:
+        code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert code == 2 and err.count("\n") == 1 and "is not voicecoach's lock file" in err, err
+    assert not (isolated / "h.db").exists() and not (isolated / "elsewhere").exists()

@@ -94,18 +94,24 @@ def _is_lock(fd: int) -> bool:
 
 def _check_lock_file(path: Path, db: Path | str) -> None:
     """Refuse (exit 2) when something other than a lock file is at the lock path (a database named
-    ``X.lock`` beside ``X``, a link, a FIFO): taking the lease would wipe or block on it."""
+    ``X.lock`` beside ``X``, a link, a FIFO, a device): taking the lease would wipe or block on it.
+    Only a regular file is ever opened here."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        ok = stat.S_ISREG(os.lstat(path).st_mode)
     except FileNotFoundError:
         return
-    except OSError:  # a symlink (ELOOP), no permission: not ours to touch
+    except OSError:
         ok = False
-    else:
+    if ok:
         try:
-            ok = _is_lock(fd)
-        finally:
-            os.close(fd)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:  # no permission: not ours to touch
+            ok = False
+        else:
+            try:
+                ok = _is_lock(fd)
+            finally:
+                os.close(fd)
     if not ok:
         raise UserError(f"history database {db} cannot be locked: {path} is not voicecoach's lock file; "
                         "move it aside or use --db for another file", exit_code=2)
