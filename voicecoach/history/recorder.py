@@ -112,8 +112,8 @@ class HistoryRecorder:
                 self._keep()
                 return False
             self.pending.pop(0)
-        if self._kept:
-            self._keep()
+            if self._kept:  # at once: a kill now writes at most this one record twice at the next start
+                self._keep()
         if self._told_waiting:
             self._told_waiting = False
             self._set_timeout(BUSY_TIMEOUT_S)
@@ -194,12 +194,15 @@ class HistoryRecorder:
         return how many there were."""
         if self.unsaved is None:
             return 0
-        state, waiting, bad = unsaved.load(self.unsaved)
+        try:
+            state, waiting, bad = unsaved.load(self.unsaved)
+        except OSError as error:  # no permission: leave it for whoever can read it
+            self.warn(f"warning: cannot read {self.unsaved} ({error.strerror or error}); the records in it are not saved yet")
+            return 0
         waiting = [(kind, data, at) for kind, data, at in waiting if kind in RECORD_KINDS]
         if bad:
             self.warn(f"warning: {bad} lines of {self.unsaved} could not be read; the rest are saved")
         if not waiting:
-            self.unsaved.unlink(missing_ok=True)
             return 0
         self.session_id, self._continue_id = state.get("session_id"), state.get("continue_id")
         self._set = tuple(state["set"]) if state.get("set") else None

@@ -47,7 +47,9 @@ def keep(path: Path, state: dict[str, Any], waiting: Waiting) -> None:
 
 
 def load(path: Path) -> tuple[dict[str, Any], Waiting, int]:
-    """(state, waiting records, lines that could not be read) from the file; empty when there is none."""
+    """(state, waiting records, lines that could not be read) from the file; empty when there is none.
+
+    Raises OSError when it exists but cannot be read."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
