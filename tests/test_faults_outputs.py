@@ -108,6 +108,19 @@ def test_a_folder_the_user_made_keeps_its_mode(isolated, umask):
     assert mode(shared) == 0o750 and mode(shared / "h.db") == 0o600
 
 
+def test_the_model_folder_is_private_under_umask_000(tmp_path, umask):
+    from test_listen_model import Server, fetch
+
+    umask(0o000)
+    server = Server()
+    try:
+        installed = fetch(server, tmp_path / "data" / "models")
+    finally:
+        server.close()
+    assert mode(tmp_path / "data" / "models") == 0o700  # the old code: 0777
+    assert installed.parent == tmp_path / "data" / "models"
+
+
 @pytest.mark.parametrize("existing", [None, 0o600, 0o640, 0o400])
 def test_an_export_is_private_and_an_overwritten_one_keeps_its_mode(isolated, capsys, umask, existing):
     umask(0o022)
