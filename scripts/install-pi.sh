@@ -46,6 +46,12 @@ while [[ $# -gt 0 ]]; do
                  sound=$2; shift ;;
         --speaker|--microphone)
                  [[ $# -ge 2 && -n $2 ]] || { echo "install-pi: $1 needs a piece of the device's name" >&2; exit 2; }
+                 # it goes into a Lua string (and comment) of a WirePlumber rule, and into an ALSA lookup
+                 if [[ $2 =~ [[:cntrl:]] || $2 == *[\"\'\\*]* || ${#2} -gt 100 ]]; then
+                     echo "install-pi: $1 takes a piece of a device's name on one line (up to 100 characters;" \
+                          "no quotes, backslashes, * or control characters)" >&2
+                     exit 2
+                 fi
                  if [[ $1 == --speaker ]]; then speaker=$2; else microphone=$2; fi
                  shift ;;
         --echo-cancel) echo_cancel=1 ;;

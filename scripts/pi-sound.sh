@@ -64,7 +64,7 @@ device_rule() {
         remove_if_ours "$file"
         return 0
     fi
-    [[ $name != *[\"\\*]* ]] || { echo "install-pi: --$option: a name without quotes, backslashes or *" >&2; return 2; }
+    # $name was checked when the options were read (one line, no quotes, backslashes or *): a plain Lua string
     write_template wireplumber-device.lua.in "$file" OPTION="$option" NAME="$name" MEDIA_CLASS="$class" \
         WHAT="$([[ $option == speaker ]] && echo "speaker (sink)" || echo "microphone (source)")"
 }

@@ -1,10 +1,21 @@
-"""Where voicecoach keeps things on disk (XDG dirs on Linux, via platformdirs)."""
+"""Where voicecoach keeps things on disk (XDG dirs on Linux, via platformdirs), and how private it is."""
 
+import os
 from pathlib import Path
 
 import platformdirs
 
 APP = "voicecoach"
+PRIVATE_DIR_MODE = 0o700  # the data, model and cache folders: a umask of 000 must not open them to all
+PRIVATE_FILE_MODE = 0o600  # the history database, its lock and journals, exports: they hold pain reports
+
+
+def make_private_dir(path: Path, tighten: bool = False) -> None:
+    """Create a folder only its owner can use; one that exists is left as the user made it
+    (`tighten`: made private too, for folders only voicecoach uses, like the speech cache)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if tighten and path.stat().st_mode & 0o077:
+        os.chmod(path, PRIVATE_DIR_MODE)
 
 
 def config_dir() -> Path:

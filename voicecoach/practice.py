@@ -130,6 +130,8 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     from voicecoach.history.lease import check_free
 
     library = load_library()  # a bad drill file stops us here, before any device is opened
+    if drill_id is not None:
+        single_drill_plan(library, drill_id)  # so does an unknown --drill, before any file is made
     check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
     events: queue.Queue = queue.Queue()

@@ -44,6 +44,10 @@ def _sessions(settings) -> list:
     if not path.exists():
         return []
     store = open_readonly(path)
+    if store.notice:
+        from voicecoach.errors import notice
+
+        notice(store.notice)
     try:
         return store.sessions()
     finally:

@@ -110,7 +110,8 @@ def progress_text(library: Library, sessions: list[SessionRecord]) -> str:
 
 def export_csv(sessions: list[SessionRecord], out: IO[str]) -> int:
     """One row per set (pain reports in the set they happened in; a report outside any set gets
-    its own row). Returns the number of rows written."""
+    its own row). Returns the number of rows written. Text that a spreadsheet would run as a
+    formula (a drill id ``=cmd|...``) is written with a leading ``'``."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     rows = 0
@@ -120,19 +121,27 @@ def export_csv(sessions: list[SessionRecord], out: IO[str]) -> int:
             here = [p for p in pains if p.drill == s.drill and p.set_no == s.set_no]
             pains = [p for p in pains if p not in here]
             form = {True: "yes", False: "no", None: ""}[s.form_ok]
-            writer.writerow((session.id, session.started_at.isoformat(), s.drill, s.set_no, _blank(s.reps), _blank(s.target_reps),
-                             _blank(s.variation), _blank(s.load_kg), form, _blank(s.tempo_scale), _blank(s.verbosity),
-                             {True: "yes", False: "no", None: ""}[s.ended_early], "yes" if s.finished else "no",
-                             "; ".join(p.phrase for p in here)))
+            writer.writerow(map(_cell, (session.id, session.started_at.isoformat(), s.drill, s.set_no, s.reps, s.target_reps,
+                                        s.variation, s.load_kg, form, s.tempo_scale, s.verbosity,
+                                        {True: "yes", False: "no", None: ""}[s.ended_early], "yes" if s.finished else "no",
+                                        "; ".join(p.phrase for p in here))))
             rows += 1
         for p in pains:
-            writer.writerow((session.id, session.started_at.isoformat(), _blank(p.drill), _blank(p.set_no), *[""] * 9, p.phrase))
+            writer.writerow(map(_cell, (session.id, session.started_at.isoformat(), p.drill, p.set_no, *[""] * 9, p.phrase)))
             rows += 1
     return rows
 
 
-def _blank(value) -> str:
-    return "" if value is None else str(value)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel, LibreOffice, Sheets
+
+
+def _cell(value) -> str:
+    """A CSV cell: None is empty, numbers as they are, text that would start a formula behind a ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
 
 
 def plot_reps(sessions: list[SessionRecord], path: Path, library: Library | None = None) -> int:

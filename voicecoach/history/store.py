@@ -11,13 +11,16 @@ locked, read-only, from a newer voicecoach, damaged, or the disk is full.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from voicecoach.history.store_errors import StoreError, companion_of, explain  # noqa: F401 (re-exported)
+from voicecoach.paths import PRIVATE_FILE_MODE, make_private_dir
+from voicecoach.history.store_errors import StoreError, check_db_path, explain  # noqa: F401 (re-exported)
+from voicecoach.history.repair import problems, rebuild, rows_readable, sqlite_uri
 from voicecoach.history.records import DrillDone, PainRecord, PlannedItem, SessionRecord, SetRecord
 
 # Schema step N brings a database from version N-1 to N. Append steps; never edit a shipped one.
@@ -140,9 +143,11 @@ def _statements(script: str) -> list[str]:
 class HistoryStore:
     """One open history database. Each write method commits before it returns."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | str):
+    def __init__(self, conn: sqlite3.Connection, path: Path | str, notice: str = "", read_around: bool = False):
         self.conn = conn
         self.path = path
+        self.notice = notice  # one line to show once (damaged indexes rebuilt or read around), or ""
+        self._scan = " NOT INDEXED" if read_around else ""  # damaged indexes: read the tables without them
 
     @classmethod
     def memory(cls) -> HistoryStore:
@@ -267,12 +272,12 @@ class HistoryStore:
             SetRecord(drill, n, _time(s_at), _time(d_at), reps, target, tempo, verbosity, variation, load, _bool(early), _bool(form))
             for drill, n, s_at, d_at, reps, target, tempo, verbosity, variation, load, early, form in self.conn.execute(
                 "SELECT drill, set_no, started_at, done_at, reps, target_reps, tempo_scale, verbosity, variation, load_kg, "
-                "ended_early, form_ok FROM sets WHERE session_id = ? ORDER BY id", (sid,))
+                f"ended_early, form_ok FROM sets{self._scan} WHERE session_id = ? ORDER BY id", (sid,))
         )
         pains = tuple(PainRecord(_time(at), drill, n, phrase) for at, drill, n, phrase in self.conn.execute(
-            "SELECT at, drill, set_no, phrase FROM pains WHERE session_id = ? ORDER BY id", (sid,)))
+            f"SELECT at, drill, set_no, phrase FROM pains{self._scan} WHERE session_id = ? ORDER BY id", (sid,)))
         drills = tuple(DrillDone(d, n, bool(skip)) for d, n, skip in self.conn.execute(
-            "SELECT drill, sets_done, skipped FROM drills_done WHERE session_id = ? ORDER BY id", (sid,)))
+            f"SELECT drill, sets_done, skipped FROM drills_done{self._scan} WHERE session_id = ? ORDER BY id", (sid,)))
         commands = self.conn.execute("SELECT COUNT(*) FROM commands WHERE session_id = ?", (sid,)).fetchone()[0]
         return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills,
                              commands, goal)
@@ -305,19 +310,34 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     is found now rather than at the first set.
     """
     path = Path(path)
+    check_db_path(path)
     if not create and not path.exists():
         raise StoreError(f"history database {path} does not exist yet")
-    if path.is_dir():
-        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
-                         exit_code=2)
-    companion_of(path)
     conn = None
+    notice = ""
+    made: Path | None = None  # the empty file made here, removed again if SQLite cannot use it
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(sqlite_uri(path), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            raise StoreError(f"history database {path} is damaged ({problems[0]}); move it aside to start a new history")
+        make_private_dir(path.parent)
+        if create and not path.exists():  # made private before SQLite writes into it (its -wal/-shm take its mode)
+            target = Path(os.path.realpath(path))  # a dangling symlink: its target
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE))
+            made = target
+        conn = connect()
+        damage = problems(conn)
+        if damage and rows_readable(conn):  # only indexes are damaged: every row is still there
+            try:
+                kept = rebuild(conn, path)
+            except (sqlite3.Error, OSError):
+                raise StoreError(f"history database {path} has damaged indexes and cannot be rebuilt here; "
+                                 "`voicecoach history` still shows every session") from None
+            notice = f"history database {path} had damaged indexes; rebuilt it (the damaged file is kept as {kept.name})"
+            conn = connect()
+        elif damage:
+            raise StoreError(f"history database {path} is damaged ({damage[0]}); move it aside to start a new history")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -332,8 +352,10 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
     except (sqlite3.Error, OSError, StoreError) as error:
         if conn is not None:
             conn.close()
+        if made is not None and made.exists() and made.stat().st_size == 0:
+            made.unlink()
         raise explain(error, path) from None
-    return HistoryStore(conn, path)
+    return HistoryStore(conn, path, notice)
 
 
 def open_readonly(path: Path | str) -> HistoryStore:
@@ -343,15 +365,11 @@ def open_readonly(path: Path | str) -> HistoryStore:
     SQLite cannot even create its ``-shm`` file, the file is read as immutable).
     """
     path = Path(path)
-    if path.is_dir():
-        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
-                         exit_code=2)
-    from urllib.parse import quote
-
+    check_db_path(path)
     conn = None
-    for flags in ("mode=ro", "mode=ro&immutable=1"):
+    for flags in ({"mode": "ro"}, {"mode": "ro", "immutable": "1"}):
         try:
-            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{flags}", uri=True, isolation_level=None,
+            conn = sqlite3.connect(sqlite_uri(path, **flags), uri=True, isolation_level=None,
                                    check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
             break
@@ -369,12 +387,15 @@ def open_readonly(path: Path | str) -> HistoryStore:
         if found > SCHEMA_VERSION:
             raise StoreError(f"history database {path} was written by a newer voicecoach (schema {found}); upgrade voicecoach")
         return open_store(path, create=False, check_writable=False)  # an older schema: migrate it first
+    if problems(conn) and rows_readable(conn):
+        return HistoryStore(conn, path, f"history database {path} has damaged indexes; every session is shown by reading "
+                                        "around them (the next session rebuilds them)", read_around=True)
     return HistoryStore(conn, path)
 
 
 def integrity_problems(path: Path | str) -> list[str]:
     """``PRAGMA integrity_check`` of a database file: [] when it is sound."""
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         rows = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
     finally:

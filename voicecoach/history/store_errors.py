@@ -29,6 +29,7 @@ class StoreError(UserError):
     ``busy``: only because another program holds its lock (waiting may help)."""
 
     busy = False
+    full = False  # the disk is full (space may come back)
 
 
 def explain(error: BaseException, path: Path | str) -> StoreError:
@@ -49,6 +50,7 @@ def explain(error: BaseException, path: Path | str) -> StoreError:
         reason = f"cannot be used ({error})"
     error_out = StoreError(f"history database {path} {reason}")
     error_out.busy = name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    error_out.full = reason == _REASONS["SQLITE_FULL"]
     return error_out
 
 
@@ -63,6 +65,22 @@ def _disk_full(path: Path, margin: int = 1 << 20) -> bool:
 def _read_only(path: Path) -> bool:
     """The file, or the folder its journal files go in, cannot be written."""
     return (path.exists() and not os.access(path, os.W_OK)) or (path.parent.exists() and not os.access(path.parent, os.W_OK))
+
+
+def check_db_path(path: Path | str) -> None:
+    """Refuse (exit 2) a ``--db`` that is not a regular file or a new path: a folder, a device, a
+    FIFO, a socket, or SQLite's own file beside another database. Creates nothing."""
+    from voicecoach.outfile import check_regular
+
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"history database {path} is a folder; give a file in it, e.g. --db {path / 'history.sqlite3'}",
+                         exit_code=2)
+    try:
+        check_regular(path, "history database ")
+    except UserError as error:
+        raise StoreError(str(error), exit_code=2) from None
+    companion_of(path)
 
 
 def companion_of(path: Path) -> None:

@@ -201,7 +201,7 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
     if is_model_dir(final):
         return final
     try:
-        dest.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(dest)
     except OSError as error:
         raise UserError(f"cannot create {dest} ({error.strerror})") from None
     part = dest / f"{name}.zip.part"

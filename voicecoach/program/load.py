@@ -19,6 +19,7 @@ from typing import Any, Callable
 from voicecoach import paths
 from voicecoach.errors import UserError
 from voicecoach.program.checker import MAX_CUE_WORDS, MAX_LINE_WORDS, Checker, DrillProblem
+from voicecoach.program.cleantext import clean_table
 from voicecoach.program.model import (
     CUE_PHASES,
     DETAIL_ANSWERS,
@@ -222,6 +223,7 @@ def _parse(path: Path, text: str, seeds: dict[str, str], name: str | None = None
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return _Parsed(name, None, [DrillProblem(name, "?", "(file)", f"not valid TOML: {error}")])
+    table = clean_table(table, name)
     checker = Checker(name, table, seeds)
     drill = _drill_from_table(checker, path)
     return _Parsed(name, drill, checker.problems, checker.drill, checker.links)

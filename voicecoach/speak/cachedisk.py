@@ -10,18 +10,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from voicecoach import paths
 from voicecoach.coach.lines import speech_seconds
+from voicecoach.paths import PRIVATE_FILE_MODE
 
-CACHE_DIR_MODE = 0o700  # rendered speech is private (a umask of 000 must not make it world-writable)
-CACHE_FILE_MODE = 0o600
+CACHE_FILE_MODE = PRIVATE_FILE_MODE  # rendered speech is private (a umask of 000 must not make it world-writable)
 MIN_FREE_BYTES = 1 << 20  # below this the cache's disk counts as full
 
 
 def make_private_dir(path: Path) -> None:
     """Create a folder only its owner can use (also when it exists already: tighten it)."""
-    path.mkdir(parents=True, exist_ok=True, mode=CACHE_DIR_MODE)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, CACHE_DIR_MODE)
+    paths.make_private_dir(path, tighten=True)
 
 
 def room_for(directory: Path, text: str, rate_wpm: int) -> bool:
