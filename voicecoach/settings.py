@@ -28,6 +28,7 @@ from typing import Any, Literal, Mapping
 
 from voicecoach import paths
 from voicecoach.errors import ConfigError
+from voicecoach.infile import parse_toml, read_user_text
 
 
 @dataclass(frozen=True)
@@ -207,21 +208,17 @@ def _apply(overrides: dict[str, dict[str, Any]], source: str, section: str, key:
 
 
 def read_config_file(path: Path, required: bool = False) -> dict[str, dict[str, Any]]:
-    """Parse and check a config file; a missing file is an empty config unless `required`."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM some editors write is fine
-    except FileNotFoundError:
+    """Parse and check a config file; a missing file is an empty config unless `required`.
+
+    Only a regular file of at most 1 MB is read (:mod:`voicecoach.infile`): a FIFO or a device
+    named as the config is one line, exit 2, not a hang."""
+    text = read_user_text(path, "config file", missing_ok=True)
+    if text is None:
         if required:
-            raise ConfigError(f"{path}: no such config file; check the --config path") from None
+            raise ConfigError(f"{path}: no such config file; check the --config path")
         return {}
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     overrides: dict[str, dict[str, Any]] = {}

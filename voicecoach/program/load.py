@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from voicecoach import paths
 from voicecoach.errors import UserError
+from voicecoach.infile import parse_toml, read_user_text
 from voicecoach.program.checker import MAX_CUE_WORDS, MAX_LINE_WORDS, Checker, DrillProblem
 from voicecoach.program.model import (
     CUE_PHASES,
@@ -219,7 +220,7 @@ def _parse(path: Path, text: str, seeds: dict[str, str], name: str | None = None
     """`name`: how problems name the file (default: its file name)."""
     name = name or path.name
     try:
-        table = tomllib.loads(text)
+        table = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         return _Parsed(name, None, [DrillProblem(name, "?", "(file)", f"not valid TOML: {error}")])
     checker = Checker(name, table, seeds)
@@ -239,10 +240,16 @@ def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known
 
 
 def _read(path: Path | Any, name: str) -> str | DrillProblem:
+    """The text of a drill file: a built-in one from the package, a user's one only from a regular
+    file of at most 1 MB (:mod:`voicecoach.infile`)."""
     try:
+        if isinstance(path, Path):
+            return read_user_text(path, "drill file")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return DrillProblem(name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
+    except UserError as error:  # the message starts with the path, which the problem names already
+        return DrillProblem(name, "?", "(file)", str(error).removeprefix(f"{path}: "))
 
 
 def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem],
