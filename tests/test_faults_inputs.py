@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cli_helpers import isolated_env
+from fault_helpers import isolated  # noqa: F401 - a fixture
 
 DEADLINE_S = 30  # every refusal here takes well under a second of work; a hang is a failure
 MEMORY_CAP = 1 << 30  # 1 GiB of address space: reading /dev/zero into memory dies, not the machine
@@ -179,3 +180,100 @@ def test_a_keyboard_that_fails_ends_the_session_as_with_ctrl_d():
     events: queue.Queue = queue.Queue()
     read_keyboard(Broken(), events, load_vocabulary("en"), MonotonicClock()).join(timeout=DEADLINE_S)
     assert events.get_nowait() == InputClosed()
+
+
+# ---- deeply nested TOML (item 9) ---------------------------------------------------------------------------
+
+NESTED = "a = " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+def in_process(capsys, *argv: str) -> tuple[int, str]:
+    """`voicecoach ARGV` in this process: (exit code, stderr)."""
+    from voicecoach.cli import main
+
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["--config", "default config", "user drill", "drills check"])
+def test_deeply_nested_toml_is_one_line_not_a_recursion_error(isolated, capsys, where):
+    nested = isolated / "nested.toml"
+    nested.write_text(NESTED)
+    argv = ["drills"]
+    if where == "--config":
+        argv = ["--config", str(nested), "drills"]
+    elif where == "drills check":
+        argv = ["drills", "check", str(nested)]
+    else:
+        folder = isolated / "config" / "voicecoach" / ("drills" if where == "user drill" else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        nested.rename(folder / ("mine.toml" if where == "user drill" else "config.toml"))
+    code, err = in_process(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "not valid TOML" in err and "nested too deeply" in err
+
+
+# ---- drill timing (item 10) ------------------------------------------------------------------------------
+
+def wall_hinge_with(**values: str) -> str:
+    """The built-in wall hinge's TOML with some `key = value` lines replaced."""
+    from voicecoach.program.load import builtin_files
+
+    text = next(f for f in builtin_files() if f.name == "wall_hinge.toml").read_text("utf-8")
+    lines = text.splitlines()
+    for key, value in values.items():
+        index = next(i for i, line in enumerate(lines) if line.split("=")[0].strip() == key)
+        lines[index] = f"{key} = {value}"
+    return "\n".join(lines) + "\n"
+
+
+def toml_float(value: float) -> str:
+    return "nan" if value != value else "inf" if value == float("inf") else "-inf" if value == -float("inf") else repr(value)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("descent", "nan", "tempo.descent: must be from 0.2 to 20 seconds (got nan)"),
+    ("descent", "inf", "tempo.descent: must be from 0.2 to 20 seconds (got inf)"),
+    ("descent", "1e308", "tempo.descent: must be from 0.2 to 20 seconds (got 1e+308)"),
+    ("top", "0.1", "tempo.top: must be from 0.2 to 20 seconds (got 0.1)"),
+    ("rest_s", "1e300", "rest_s: must be from 0 to 600 seconds (got 1e+300)"),
+    ("rest_s", "-inf", "rest_s: must be from 0 to 600 seconds (got -inf)"),
+    ("rest_s", "601", "rest_s: must be from 0 to 600 seconds (got 601)"),
+])
+def test_drill_timing_the_coach_cannot_run_is_refused_with_the_range(isolated, capsys, key, value, message):
+    drill = isolated / "wall_hinge.toml"
+    drill.write_text(wall_hinge_with(**{key: value}))
+    code, err = in_process(capsys, "drills", "check", str(drill))
+    assert code == 2 and err == f"voicecoach: wall_hinge.toml: drill 'wall_hinge': {message}\n"
+
+
+def test_a_drill_built_in_code_with_timing_out_of_range_is_refused():
+    import dataclasses
+
+    from voicecoach.program.load import load_library
+
+    drill = load_library(include_user=False)["wall_hinge"]
+    with pytest.raises(ValueError, match=r"tempo.descent: must be from 0.2 to 20 seconds \(got nan\)"):
+        dataclasses.replace(drill, tempo={**drill.tempo, "descent": float("nan")})
+    with pytest.raises(ValueError, match=r"rest_s: must be from 0 to 600 seconds"):
+        dataclasses.replace(drill, rest_s=1e300)
+
+
+SECONDS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**400, 10**400),
+                    st.sampled_from([0.2, 20, 0, 600, 0.19999, 20.0001, 600.5, -0.0]))
+
+
+@PROPERTIES
+@given(descent=SECONDS, rest=SECONDS)
+def test_any_drill_timing_is_checked_in_range_or_one_line_per_field(tmp_path, capsys, descent, rest):
+    from voicecoach.program.load import check_files
+    from voicecoach.program.model import PHASE_SECONDS, REST_SECONDS
+
+    drill = tmp_path / "wall_hinge.toml"
+    spell = lambda v: toml_float(v) if isinstance(v, float) else str(v)  # noqa: E731
+    drill.write_text(wall_hinge_with(descent=spell(descent), rest_s=spell(rest)))
+    problems = {p.field: p.message for p in check_files([drill])}
+    ok = lambda v, b: abs(v) < 10**30 and b.low <= v <= b.high  # noqa: E731 - nan compares False
+    assert ("tempo.descent" not in problems) == ok(descent, PHASE_SECONDS), problems
+    assert ("rest_s" not in problems) == ok(rest, REST_SECONDS), problems
+    assert all("\n" not in m for m in problems.values())

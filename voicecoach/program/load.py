@@ -29,7 +29,9 @@ from voicecoach.program.model import (
     Goal,
     Library,
     Mistake,
+    PHASE_SECONDS,
     Progression,
+    REST_SECONDS,
     SafetyRule,
     Variation,
 )
@@ -108,12 +110,12 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     if tempo_table is not None:
         c.unknown_keys(tempo_table, set(REP_PHASES), "tempo")
         for phase in REP_PHASES:
-            seconds = c.positive(tempo_table, phase, "tempo")
+            seconds = c.seconds(tempo_table, phase, PHASE_SECONDS, "tempo")
             if seconds is not None:
                 tempo[phase] = float(seconds)
 
     sets, reps = c.range("sets"), c.range("reps")
-    rest_s = c.positive(t, "rest_s")
+    rest_s = c.seconds(t, "rest_s", REST_SECONDS)
 
     def mistake(item: dict, where: str) -> Mistake | None:
         parts = (c.text(item, "id", where), c.text(item, "name", where),
