@@ -277,3 +277,98 @@ def test_any_drill_timing_is_checked_in_range_or_one_line_per_field(tmp_path, ca
     assert ("tempo.descent" not in problems) == ok(descent, PHASE_SECONDS), problems
     assert ("rest_s" not in problems) == ok(rest, REST_SECONDS), problems
     assert all("\n" not in m for m in problems.values())
+
+
+# ---- tampered history rows (item 11) ----------------------------------------------------------------------
+
+# (what, SQL on a history of two 9-set sessions, export rows lost): the damaged row is skipped, the rest shows
+TAMPERED = [
+    ("plan with text sets", "UPDATE sessions SET plan = '[{\"drill\": \"wall_hinge\", \"sets\": \"abc\"}]' WHERE id = 1", 0),
+    ("plan with infinite sets", "UPDATE sessions SET plan = '[{\"drill\": \"wall_hinge\", \"sets\": 1e999}]' WHERE id = 1", 0),
+    ("start that is not a date", "UPDATE sessions SET started_at = 'yesterday' WHERE id = 1", 9),
+    ("end that is not a date", "UPDATE sessions SET ended_at = 'x' WHERE id = 1", 9),
+    ("reps as text", "UPDATE sets SET reps = 'many' WHERE id = 1", 1),
+    ("a set that finished 'soon'", "UPDATE sets SET done_at = 'soon' WHERE id = 4", 1),
+    ("a pain report at no time", "INSERT INTO pains (session_id, at, drill, set_no, phrase) VALUES (1, 'never', 'x', 1, 'ow')", 0),
+]
+COMMANDS = [("history",), ("history", "--json"), ("progress",), ("progress", "--json"), ("export", "--csv", "-")]
+
+
+def export_rows(capsys, db: Path) -> int:
+    code, out, _ = run_captured(capsys, "export", "--csv", "-", "--db", str(db))
+    assert code == 0
+    return len(out.splitlines()) - 1
+
+
+def run_captured(capsys, *argv: str) -> tuple[int, str, str]:
+    from voicecoach.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("what, sql, lost", TAMPERED, ids=[t[0] for t in TAMPERED])
+def test_a_tampered_history_row_is_said_once_and_the_rest_still_shows(isolated, capsys, what, sql, lost):
+    import sqlite3
+
+    from fault_helpers import make_history
+
+    db = make_history(isolated / "h.sqlite3", sessions=2)
+    clean = export_rows(capsys, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(sql)
+    for command in COMMANDS:
+        code, out, err = run_captured(capsys, *command, "--db", str(db))
+        assert code == 0 and "Traceback" not in err, (command, err)
+        assert err.count("\n") == 1 and "skipped a damaged record (session 1" in err, (command, err)
+        assert out.strip()
+    assert export_rows(capsys, db) == clean - lost
+
+
+def test_a_text_schema_version_is_one_line_and_simulate_trains_anyway(isolated, capsys):
+    import sqlite3
+
+    from fault_helpers import make_history
+
+    db = make_history(isolated / "h.sqlite3")
+    with sqlite3.connect(db) as conn:
+        conn.executescript("DROP TABLE schema_version; CREATE TABLE schema_version (version, applied_at);"
+                           "INSERT INTO schema_version VALUES ('abc', 'x');")
+    code, _, err = run_captured(capsys, "history", "--db", str(db))
+    assert code == 1 and err == f"voicecoach: history database {db} is damaged (schema version 'abc'); move it aside to start a new history\n"
+    code, out, err = run_captured(capsys, "simulate", "--drill", "wall_hinge", "--db", str(db))
+    assert code == 0 and err.count("\n") == 1 and "this workout will not be saved" in err and out
+
+
+COLUMNS = {"sessions": ["started_at", "ended_at", "end_reason", "plan", "goal"],
+           "sets": ["drill", "set_no", "started_at", "done_at", "reps", "target_reps", "tempo_scale", "verbosity",
+                    "variation", "load_kg", "ended_early", "form_ok"],
+           "pains": ["at", "drill", "set_no", "phrase"], "drills_done": ["drill", "sets_done", "skipped"]}
+ROW_VALUES = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=True, allow_infinity=True),
+                       st.text(max_size=12), st.binary(max_size=8),
+                       st.sampled_from(["[]", "{}", '[{"drill": 1}]', '[{"drill": "x", "sets": -1e999}]', "2026-13-01"]))
+
+
+@PROPERTIES
+@given(table_column=st.sampled_from([(t, c) for t, cs in COLUMNS.items() for c in cs]), value=ROW_VALUES,
+       command=st.sampled_from(COMMANDS))
+def test_any_tampered_value_is_exit_0_or_one_line(isolated, capsys, table_column, value, command):
+    import sqlite3
+
+    from fault_helpers import make_history
+
+    db = isolated / "h.sqlite3"
+    if not db.exists():  # one history per test run, tampered further by each example
+        make_history(db, sessions=2)
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO pains (session_id, at, drill, set_no, phrase) SELECT 1, started_at, drill, 1, 'ow' "
+                         "FROM sets LIMIT 1")
+    table, column = table_column
+    with sqlite3.connect(db) as conn:
+        try:
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = (SELECT MIN(rowid) FROM {table})", (value,))
+        except sqlite3.IntegrityError:  # NOT NULL, CHECK: the database itself refuses the tampering
+            return
+    code, out, err = run_captured(capsys, *command, "--db", str(db))
+    assert code == 0 and "Traceback" not in err and err.count("\n") <= 1, (table, column, value, err)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from voicecoach import paths
-from voicecoach.errors import ConfigError
+from voicecoach.errors import ConfigError, UserError
 from voicecoach.infile import parse_toml, read_user_text
 
 
@@ -212,7 +212,10 @@ def read_config_file(path: Path, required: bool = False) -> dict[str, dict[str, 
 
     Only a regular file of at most 1 MB is read (:mod:`voicecoach.infile`): a FIFO or a device
     named as the config is one line, exit 2, not a hang."""
-    text = read_user_text(path, "config file", missing_ok=True)
+    try:
+        text = read_user_text(path, "config file", missing_ok=True)
+    except UserError as error:
+        raise ConfigError(str(error)) from None
     if text is None:
         if required:
             raise ConfigError(f"{path}: no such config file; check the --config path")
