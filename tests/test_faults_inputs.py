@@ -372,3 +372,82 @@ def test_any_tampered_value_is_exit_0_or_one_line(isolated, capsys, table_column
             return
     code, out, err = run_captured(capsys, *command, "--db", str(db))
     assert code == 0 and "Traceback" not in err and err.count("\n") <= 1, (table, column, value, err)
+
+
+# ---- model download --url (items 12 and 16) -------------------------------------------------------------------
+
+class RawServer:
+    """A loopback server that answers every request with the same raw bytes (a broken web server)."""
+
+    def __init__(self, answer: bytes):
+        import socket
+        import threading
+
+        self.answer = answer
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/model.zip"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(self.answer.replace(b"{url}", self.url.encode()))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+ANSWERS = {
+    "bad status line": b"HTTP/1.1 abc nonsense\r\n\r\n",
+    "not http at all": b"SSH-2.0-OpenSSH_9.6\r\n",
+    "a redirect loop": b"HTTP/1.1 302 Found\r\nLocation: {url}\r\nContent-Length: 0\r\n\r\n",
+    "a broken header": b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nabc",
+}
+
+
+@pytest.mark.parametrize("answer", sorted(ANSWERS))
+def test_a_broken_server_is_one_line(isolated, capsys, answer):
+    server = RawServer(ANSWERS[answer])
+    try:
+        code, out, err = run_captured(capsys, "model", "download", "--quiet", "--url", server.url, "--dest", str(isolated / "m"))
+    finally:
+        server.close()
+    errors = [line for line in err.splitlines() if "plain http" not in line]
+    assert code == 1 and len(errors) == 1 and errors[0].startswith("voicecoach: download "), err
+    assert not list((isolated / "m").glob("*/")), "no model folder from a refused download"
+
+
+BAD_URLS = ["http://[::1", "http://[::1]:port/x.zip", "https://exa mple.com/m.zip", "https://example.com/m.zip\r\nX: y",
+            "https://example.com/\nm.zip", "https://example.com/\tm.zip", "https:///m.zip", "ftp://example.com/m.zip",
+            "https://example.com/\x00.zip", "https://example.com/\x7f.zip"]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_url_that_is_not_a_web_address_is_one_line_exit_2(isolated, capsys, url):
+    dest = isolated / "m"
+    code, out, err = run_captured(capsys, "model", "download", "--quiet", "--url", url, "--dest", str(dest))
+    assert code == 2 and err.count("\n") == 1 and err.startswith("voicecoach: --url "), err
+    assert not dest.exists()
+
+
+@PROPERTIES
+@given(url=st.builds(lambda head, junk, tail: head + junk + tail, st.sampled_from(["http://", "https://", "https://h/", ""]),
+                     st.text(st.characters(max_codepoint=0x10ffff), max_size=6),
+                     st.sampled_from(["", "/m.zip", "]", "[", ":x", "\r\n"])))
+def test_any_url_passes_the_check_only_without_spaces_or_control_characters(isolated, capsys, url):
+    from voicecoach.errors import UserError
+    from voicecoach.listen import model
+
+    try:
+        model.check_url(url)
+    except UserError as error:
+        assert error.exit_code == 2 and "\n" not in str(error) and "\r" not in str(error)
+        return
+    assert not any(ch.isspace() or not ch.isprintable() for ch in url)
