@@ -451,3 +451,31 @@ def test_any_url_passes_the_check_only_without_spaces_or_control_characters(isol
         assert error.exit_code == 2 and "\n" not in str(error) and "\r" not in str(error)
         return
     assert not any(ch.isspace() or not ch.isprintable() for ch in url)
+
+
+# ---- one line, not Vosk's own (item 16) -----------------------------------------------------------------------
+
+def silent_wav(path: Path, seconds: float = 0.5, rate: int = 16000) -> Path:
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * int(seconds * rate))
+    return path
+
+
+@pytest.mark.parametrize("command", [("model", "check"), ("listen", "--engine", "vosk", "--wav", "{wav}", "--model")])
+def test_a_junk_vosk_model_is_our_one_line_without_vosks_native_error(isolated, capfd, command):
+    from voicecoach.cli import main
+
+    wav = silent_wav(isolated / "quiet.wav")
+    command = tuple(str(wav) if part == "{wav}" else part for part in command)
+    junk = isolated / "junk"
+    (junk / "am").mkdir(parents=True)
+    (junk / "am" / "final.mdl").write_bytes(b"junk")
+    code = main([*command, str(junk)])
+    err = capfd.readouterr().err
+    assert code in (1, 2) and err.count("\n") == 1 and err.startswith("voicecoach: "), err
+    assert "ERROR (VoskAPI" not in err
