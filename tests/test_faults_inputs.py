@@ -479,3 +479,43 @@ def test_a_junk_vosk_model_is_our_one_line_without_vosks_native_error(isolated, 
     err = capfd.readouterr().err
     assert code in (1, 2) and err.count("\n") == 1 and err.startswith("voicecoach: "), err
     assert "ERROR (VoskAPI" not in err
+
+
+# ---- exit codes (item 18) -------------------------------------------------------------------------------
+
+LONG = "n" * 300  # longer than any file system's NAME_MAX
+
+
+@pytest.mark.parametrize("argv", [
+    ("simulate", "--drill", "wall_hinge", "--db", LONG), ("history", "--db", LONG), ("progress", "--db", LONG),
+    ("export", "--csv", "-", "--db", LONG), ("export", "--csv", f"{LONG}.csv"), ("say", "hi", "--out", f"{LONG}.wav"),
+    ("diagram", "--out", f"{LONG}.svg"), ("history", "--plot", f"{LONG}.png"),
+], ids=lambda argv: " ".join(a if a != LONG else "LONG" for a in argv)[:40])
+def test_a_file_name_that_is_too_long_is_exit_2_in_one_line(isolated, capsys, monkeypatch, argv):
+    monkeypatch.chdir(isolated)
+    monkeypatch.setenv("VOICECOACH_VOICE_ENGINE", "none")
+    code, _, err = run_captured(capsys, *argv)
+    assert code == 2 and err.count("\n") == 1 and "File name too long; give a shorter name" in err, err
+
+
+def test_serve_sessions_0_is_exit_2(isolated, capsys):
+    code, _, err = run_captured(capsys, "serve", "--sessions", "0")
+    assert code == 2 and err == "voicecoach: --sessions 0: must be 1 or more\n"
+
+
+@pytest.mark.parametrize("model", ["folder", "missing"])
+def test_a_model_path_that_is_not_a_model_is_exit_2_like_a_file(isolated, capsys, model):
+    path = isolated if model == "folder" else isolated / "nope"
+    wav = silent_wav(isolated / "quiet.wav")
+    code, _, err = run_captured(capsys, "listen", "--engine", "vosk", "--wav", str(wav), "--model", str(path))
+    assert code == 2 and err.count("\n") == 1 and str(path) in err, err
+
+
+def test_say_on_a_device_that_is_not_there_is_exit_2(pulse_server, tmp_path):
+    from audio_devices import pulse_env
+
+    env = pulse_env()
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "say", "hi", "--device", "99"], env=env,
+                          capture_output=True, text=True, timeout=DEADLINE_S)
+    assert done.returncode == 2 and done.stderr == "voicecoach: no output device with index 99; see: voicecoach devices\n"

@@ -90,9 +90,10 @@ def find_model(setting: str, language: str = "en") -> Path | None:
             raise UserError(f"{path} is a file, not a model folder; give the folder that holds am/final.mdl "
                             "(unzip a downloaded model first)", exit_code=2)
         if not path.is_dir():
-            raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}")
+            raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}", exit_code=2)
         if not is_model_dir(path):
-            raise UserError(f"{path} is not a Vosk model folder (no am/final.mdl); {missing_model_message(language)}")
+            raise UserError(f"{path} is not a Vosk model folder (no am/final.mdl); {missing_model_message(language)}",
+                            exit_code=2)
         return path
     for _, path in candidates("", language):
         if path is not None:
