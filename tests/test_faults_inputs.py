@@ -519,3 +519,25 @@ def test_say_on_a_device_that_is_not_there_is_exit_2(pulse_server, tmp_path):
     done = subprocess.run([sys.executable, "-m", "voicecoach", "say", "hi", "--device", "99"], env=env,
                           capture_output=True, text=True, timeout=DEADLINE_S)
     assert done.returncode == 2 and done.stderr == "voicecoach: no output device with index 99; see: voicecoach devices\n"
+
+
+# ---- drill files: a BOM, ids (item 20) ------------------------------------------------------------------------
+
+def test_a_drill_file_with_a_utf8_bom_loads_like_a_config_file_does(isolated, capsys):
+    text = wall_hinge_with(id='"my_hinge"')
+    drills = isolated / "config" / "voicecoach" / "drills"
+    drills.mkdir(parents=True)
+    (drills / "mine.toml").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    code, out, err = run_captured(capsys, "drills", "check", str(drills / "mine.toml"))
+    assert code == 0 and err == "", err
+    code, out, err = run_captured(capsys, "drills", "show", "my_hinge")
+    assert code == 0 and "Wall hip hinge" in out
+
+
+@pytest.mark.parametrize("drill_id", ["a:b", "a\\nb", "Wall", "wall hinge", "=cmd", "é"])
+def test_a_drill_id_that_drill_cannot_name_is_refused(isolated, capsys, drill_id):
+    drill = isolated / "mine.toml"
+    drill.write_text(wall_hinge_with(id=f'"{drill_id}"'))
+    code, _, err = run_captured(capsys, "drills", "check", str(drill))
+    assert code == 2 and "id: must be lower-case letters, digits and _ only, so --drill can name it" in err
+    assert err.count("\n") == 1

@@ -25,7 +25,8 @@ class DrillProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: drill '{self.drill}': {self.field}: {self.message}"
+        drill = self.drill if self.drill.isprintable() else self.drill.encode("unicode_escape").decode("ascii")
+        return f"{self.file}: drill '{drill}': {self.field}: {self.message}"  # one line, whatever the id holds
 
 
 class Checker:

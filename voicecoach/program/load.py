@@ -10,6 +10,7 @@ Every problem is reported as one line naming the file, the drill and the field::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -61,6 +62,7 @@ _TOP_KEYS = {
     "resistance", "primer", "stop", "form_fix", "form_detail", "rest_focus", "set_start", "set_end",
 }
 RESISTANCES = ("none", "band", "weight")
+DRILL_ID = re.compile(r"[a-z0-9_]+")  # what `--drill ID` can name
 
 
 def _table_list(c: Checker, key: str, keys: set[str], build: Callable[[dict, str], Any], required: bool) -> tuple:
@@ -90,6 +92,8 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     t = c.table
     c.unknown_keys(t, _TOP_KEYS, "")
     drill_id = c.text(t, "id")
+    if drill_id is not None and not DRILL_ID.fullmatch(drill_id):
+        c.problem("id", f"must be lower-case letters, digits and _ only, so --drill can name it (got {drill_id!r})")
     name = c.text(t, "name")
     summary = c.text(t, "summary")
     role = c.text(t, "role")
