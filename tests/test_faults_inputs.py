@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -541,3 +542,157 @@ def test_a_drill_id_that_drill_cannot_name_is_refused(isolated, capsys, drill_id
     code, _, err = run_captured(capsys, "drills", "check", str(drill))
     assert code == 2 and "id: must be lower-case letters, digits and _ only, so --drill can name it" in err
     assert err.count("\n") == 1
+
+
+# ---- WAV files as recorders make them (items 14 and 20) -----------------------------------------------------
+
+def write_wav_any(path: Path, samples: np.ndarray, rate: int, encoding: str, channels: int = 1,
+                  extensible: bool = False) -> Path:
+    """`samples` (float, -1..1, mono) as a WAV file: "pcm8", "pcm16", "pcm24", "pcm32", "float32" or "float64"."""
+    import struct
+
+    data = np.repeat(samples[:, None], channels, axis=1).reshape(-1)
+    if encoding == "pcm8":
+        raw, bits, tag = (np.round(data * 127) + 128).astype(np.uint8).tobytes(), 8, 1
+    elif encoding == "pcm16":
+        raw, bits, tag = np.round(data * 32767).astype("<i2").tobytes(), 16, 1
+    elif encoding == "pcm24":
+        ints = np.round(data * 8388607).astype("<i4")
+        raw, bits, tag = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes(), 24, 1
+    elif encoding == "pcm32":
+        raw, bits, tag = np.round(data * 2147483647).astype("<i4").tobytes(), 32, 1
+    else:
+        bits = int(encoding[5:])
+        raw, tag = data.astype("<f4" if bits == 32 else "<f8").tobytes(), 3
+    align = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", 0xFFFE if extensible else tag, channels, rate, rate * align, align, bits)
+    if extensible:  # cbSize, valid bits, channel mask, then the sub-format GUID (its first two bytes: the tag)
+        fmt += struct.pack("<HHI", 22, bits, 0) + struct.pack("<H", tag) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"LIST" + struct.pack("<I", 4) + b"INFO" + \
+        b"data" + struct.pack("<I", len(raw)) + raw
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+ENCODINGS = [("pcm24", 2, False), ("float32", 1, False), ("float64", 1, False), ("pcm32", 6, True), ("pcm16", 2, True),
+             ("pcm8", 1, False), ("float32", 2, True)]
+
+
+@pytest.mark.parametrize("encoding, channels, extensible", ENCODINGS, ids=[f"{e}x{c}{'-ext' if x else ''}" for e, c, x in ENCODINGS])
+def test_wavs_of_any_width_float_or_channels_are_read_as_16k_mono(tmp_path, encoding, channels, extensible):
+    from voicecoach.listen.wavsource import read_wav
+
+    t = np.arange(48000) / 48000
+    tone = 0.5 * np.sin(2 * np.pi * 440 * t)
+    reference = read_wav(write_wav_any(tmp_path / "ref.wav", tone, 48000, "pcm16"))
+    got = read_wav(write_wav_any(tmp_path / "x.wav", tone, 48000, encoding, channels, extensible))
+    assert got.dtype == np.int16 and len(got) == len(reference) == 16000
+    tolerance = 300 if encoding == "pcm8" else 3  # 8-bit audio is coarse by nature
+    assert np.abs(got.astype(int) - reference).max() <= tolerance
+
+
+def test_a_24_bit_stereo_48k_recording_is_heard(tmp_path, capsys):
+    """The whole way: a command said into a recorder's format is decided by the real recognizer."""
+    import json
+
+    import soxr
+
+    from speech_audio import espeak, pad
+    from voicecoach.cli import main
+
+    speech, _ = pad(espeak("repeat"))
+    at_48k = soxr.resample(speech.astype(np.float32) / 32768, 16000, 48000)
+    wav = write_wav_any(tmp_path / "recorder.wav", at_48k, 48000, "pcm24", channels=2)
+    assert main(["listen", "--wav", str(wav), "--engine", "pocketsphinx", "--json"]) == 0
+    heard = [json.loads(line)["command"] for line in capsys.readouterr().out.splitlines()]
+    assert heard == ["repeat"]
+
+
+def test_an_unsupported_wav_encoding_is_one_line(isolated, capsys):
+    import struct
+
+    wav = isolated / "adpcm.wav"
+    fmt = struct.pack("<HHIIHH", 0x11, 1, 16000, 8000, 256, 4)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", 4) + b"\0" * 4
+    wav.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    code, _, err = run_captured(capsys, "listen", "--wav", str(wav))
+    assert code == 2 and err == f"voicecoach: {wav}: cannot read encoding 0x0011 WAV audio (convert with: sox adpcm.wav -b 16 out.wav)\n"
+
+
+def test_a_long_wav_is_streamed_not_read_whole(tmp_path):
+    """A 5-minute 48 kHz stereo recording (61 MB): memory grows by the 16 kHz mono result, not the file."""
+    wav = tmp_path / "long.wav"
+    second = np.repeat(np.round(8000 * np.sin(2 * np.pi * 440 * np.arange(48000) / 48000)).astype("<i2"), 2).tobytes()
+    import wave
+
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        for _ in range(320):
+            w.writeframes(second)
+    script = ("import resource, sys; from voicecoach.listen.wavsource import read_wav; import soxr; "
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; samples = read_wav(sys.argv[1]); "
+              "print(len(samples), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    done = subprocess.run([sys.executable, "-c", script, str(wav)], capture_output=True, text=True, timeout=120)
+    samples, growth_mb = map(int, done.stdout.split())
+    assert samples == 320 * 16000
+    assert growth_mb < 40, f"{growth_mb} MB for a {wav.stat().st_size >> 20} MB file"  # 255 MB before streaming
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_dev_zero_as_a_wav_is_refused_in_one_line(tmp_path, kind):
+    path = special_file(tmp_path, kind)
+    line = one_line(voicecoach(tmp_path, "listen", "--wav", str(path)))
+    assert str(path) in line and "not a WAV file; give a regular file" in line
+
+
+# ---- --plot writes what its name says (item 20) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name, starts", [("x.svg", b"<?xml"), ("x.SVG", b"<?xml"), ("x.png", b"\x89PNG"), ("x.pdf", b"%PDF")])
+def test_plot_writes_the_format_its_suffix_names(isolated, capsys, name, starts):
+    from fault_helpers import make_history
+
+    db = make_history(isolated / "h.sqlite3")
+    code, _, err = run_captured(capsys, "history", "--plot", str(isolated / name), "--db", str(db))
+    assert code == 0, err
+    assert (isolated / name).read_bytes().startswith(starts)
+
+
+def test_plot_to_a_suffix_it_cannot_draw_is_refused_before_anything(isolated, capsys):
+    from fault_helpers import make_history
+
+    db = make_history(isolated / "h.sqlite3")
+    code, _, err = run_captured(capsys, "history", "--plot", str(isolated / "x.jpg"), "--db", str(db))
+    assert code == 2 and err == f"voicecoach: --plot {isolated / 'x.jpg'}: cannot draw a .jpg file; name it .png, .svg or .pdf\n"
+    assert not (isolated / "x.jpg").exists()
+
+
+# ---- another user's database (item 20) ------------------------------------------------------------------------
+
+@pytest.fixture
+def shared_folder():
+    """A folder in /tmp any user may enter (tmp_path's parents are root's own, 0700)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="voicecoach-shared-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("command", [("history",), ("progress",), ("export", "--csv", "-")])
+def test_another_users_private_database_is_no_permission_not_read_only(isolated, capsys, monkeypatch, shared_folder, command):
+    from fault_helpers import make_history
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(shared_folder / "config"))  # nobody may look there: no config
+    db = make_history(shared_folder / "h.sqlite3")
+    db.chmod(0o600)
+    os.seteuid(65534)  # nobody, for this call only (the suite runs as root, as CI does)
+    try:
+        code, _, err = run_captured(capsys, *command, "--db", str(db))
+    finally:
+        os.seteuid(0)
+    assert code == 1 and err == (f"voicecoach: history database {db} cannot be read (no permission; it belongs to root); "
+                                 "use --db for a file of your own\n")

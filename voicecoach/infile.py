@@ -23,8 +23,6 @@ MAX_LINE_CHARS = 1000  # a typed command is a few words
 
 def _kind(mode: int) -> str:
     """What a file that is not a regular one is, in words."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
     if stat.S_ISFIFO(mode):
         return "a pipe (FIFO)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -34,16 +32,34 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def open_user_file(path: Path | str, what: str = "file") -> BinaryIO:
+    """The user's file `path` open for reading, if it is a regular file (through a symlink too).
+
+    A FIFO is opened without blocking, then refused; a device or a socket is refused too: a
+    :class:`UserError` (exit 2) naming the file. OSError (no such file, a folder as
+    IsADirectoryError, no permission) passes through for the caller to word.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        raise UserError(f"{path}: is {_kind(mode)}, not a {what}; give a regular file", 2)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
 def read_user_bytes(path: Path | str, what: str = "file", missing_ok: bool = False,
                     limit: int = MAX_TEXT_BYTES) -> bytes | None:
     """The bytes of the user's file `path` (a `what`: "config file", "drill file", ...).
 
-    Only a regular file is read (a FIFO is opened without blocking, then refused) and at most
-    `limit` bytes of it. None when the file does not exist and `missing_ok`; any other problem
-    is a :class:`UserError` (exit 2) naming the file and what to do.
+    Only a regular file is read (:func:`open_user_file`) and at most `limit` bytes of it. None
+    when the file does not exist and `missing_ok`; any other problem is a :class:`UserError`
+    (exit 2) naming the file and what to do.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        file = open_user_file(path, what)
     except FileNotFoundError:
         if missing_ok:
             return None
@@ -52,11 +68,7 @@ def read_user_bytes(path: Path | str, what: str = "file", missing_ok: bool = Fal
         raise UserError(f"{path}: is a folder, not a {what}", 2) from None
     except OSError as error:
         raise UserError(f"{path}: cannot read {what} ({_reason(error)})", 2) from None
-    with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise UserError(f"{path}: is {_kind(mode)}, not a {what}; give a regular file", 2)
-        os.set_blocking(fd, True)
+    with file:
         return _read_capped(file, str(path), what, limit)
 
 

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("history", help="list past sessions",
                               description="List past sessions: date, drills, sets, reps, pain reports.")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per session")
-    p.add_argument("--plot", type=Path, metavar="FILE.png", help="draw reps per drill over time (needs voicecoach[plot])")
+    p.add_argument("--plot", type=Path, metavar="FILE", help="draw reps per drill over time: .png, .svg or .pdf (needs voicecoach[plot])")
     p.add_argument("--db", dest="store.db", metavar="PATH", help=DB_HELP)
     p.set_defaults(func=run_history)
 
@@ -70,10 +70,11 @@ def run_history(args: argparse.Namespace, settings) -> int:
 
     if args.plot:
         check_not_protected(args.plot, _protected(settings))
+        fmt = report.plot_format(args.plot)
     sessions = _sessions(settings)
     library = _library()
     if args.plot:
-        lines = write_output(args.plot, lambda temp: report.plot_reps(sessions, temp, library), _protected(settings))
+        lines = write_output(args.plot, lambda temp: report.plot_reps(sessions, temp, library, fmt), _protected(settings))
         print(f"wrote {args.plot} ({lines} drill{'s' if lines != 1 else ''}, {len(sessions)} sessions)", file=sys.stderr)
     if args.json:
         print(json.dumps(report.history_json(sessions), indent=2))
