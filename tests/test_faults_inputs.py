@@ -696,3 +696,18 @@ def test_another_users_private_database_is_no_permission_not_read_only(isolated,
         os.seteuid(0)
     assert code == 1 and err == (f"voicecoach: history database {db} cannot be read (no permission; it belongs to root); "
                                  "use --db for a file of your own\n")
+
+
+# ---- say --out plays nothing, whatever the line (item 16) -------------------------------------------------------
+
+def test_say_out_with_the_longest_line_writes_it_and_plays_nothing(tmp_path):
+    """A 1000-character "word": pyttsx3 used to hand back an empty file and then play the line
+    through aplay itself (8 ALSA lines, exit 1); now the file is written and nothing is played."""
+    from voicecoach.speak.wav import wav_duration
+
+    out = tmp_path / "long.wav"
+    env = isolated_env(tmp_path, PULSE_SERVER="unix:/nonexistent/native")  # no sound server: any playback would say so
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "say", "x" * 1000, "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=DEADLINE_S * 2)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert wav_duration(out) > 5.0
