@@ -591,7 +591,7 @@ def test_wavs_of_any_width_float_or_channels_are_read_as_16k_mono(tmp_path, enco
     assert np.abs(got.astype(int) - reference).max() <= tolerance
 
 
-def test_a_24_bit_stereo_48k_recording_is_heard(tmp_path, capsys):
+def test_a_24_bit_stereo_48k_recording_is_heard(isolated, tmp_path, capsys):
     """The whole way: a command said into a recorder's format is decided by the real recognizer."""
     import json
 
@@ -711,3 +711,20 @@ def test_say_out_with_the_longest_line_writes_it_and_plays_nothing(tmp_path):
                           capture_output=True, text=True, timeout=DEADLINE_S * 2)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert wav_duration(out) > 5.0
+
+
+# ---- damaged pages (items 11 and 16) ---------------------------------------------------------------------------
+
+@PROPERTIES
+@given(page=st.integers(2, 12), offset=st.sampled_from([0, 8, 100, 2000, 4000]), junk=st.sampled_from([b"\xff", b"\0", b"\x7f"]),
+       command=st.sampled_from([*COMMANDS, ("simulate", "--drill", "wall_hinge")]))
+def test_a_damaged_page_is_at_most_one_line_never_a_traceback(isolated, tmp_path_factory, capsys, page, offset, junk, command):
+    from fault_helpers import make_history
+
+    folder = tmp_path_factory.mktemp("page")
+    db = make_history(folder / "h.sqlite3", sessions=3)
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * 4096 + offset)
+        f.write(junk * 16)
+    code, out, err = run_captured(capsys, *command, "--db", str(db))
+    assert code in (0, 1) and "Traceback" not in err and err.count("\n") <= 1, (page, offset, command, err)

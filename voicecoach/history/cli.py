@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def _sessions(settings) -> list:
     """Every session in the database the settings point at; [] if there is no database yet.
 
     Opened read-only, so a history on a read-only disk (or one a session is writing) can be viewed."""
-    from voicecoach.history.store import open_readonly
+    from voicecoach.history.store import explain, open_readonly
     from voicecoach.settings import db_path
 
     path = db_path(settings)
@@ -46,6 +47,8 @@ def _sessions(settings) -> list:
     store = open_readonly(path)
     try:
         return store.sessions()
+    except sqlite3.DatabaseError as error:  # a damaged page met while reading: one line, not a traceback
+        raise explain(error, path) from None
     finally:
         store.close()
 

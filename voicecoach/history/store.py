@@ -303,7 +303,8 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:
-            raise StoreError(f"history database {path} is damaged ({problems[0]}); move it aside to start a new history")
+            first = next(line for line in (*problems[0].splitlines(), problems[0]) if not line.startswith("***"))
+            raise StoreError(f"history database {path} is damaged ({first}); move it aside to start a new history")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":

@@ -30,6 +30,9 @@ class StoreError(UserError):
 
     busy = False
 
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(" ".join(message.split()), exit_code)  # one line, whatever SQLite said
+
 
 def explain(error: BaseException, path: Path | str) -> StoreError:
     """Turn a sqlite3/OS error into a one-line StoreError naming the file and the cause."""
