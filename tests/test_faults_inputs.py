@@ -728,3 +728,59 @@ def test_a_damaged_page_is_at_most_one_line_never_a_traceback(isolated, tmp_path
         f.write(junk * 16)
     code, out, err = run_captured(capsys, *command, "--db", str(db))
     assert code in (0, 1) and "Traceback" not in err and err.count("\n") <= 1, (page, offset, command, err)
+
+
+# ---- any special file as any input path (the fault suite's new class) ------------------------------------------
+
+def make_special(folder: Path, kind: str) -> Path:
+    """A FIFO, /dev/zero, /dev/null, a socket, a symlink loop or a folder, each maybe behind a symlink."""
+    import socket
+
+    base = kind.removeprefix("link-")
+    if base in ("zero", "null"):
+        target = Path(f"/dev/{base}")
+    else:
+        target = folder / f"special-{base}"
+        if base == "fifo":
+            os.mkfifo(target)
+        elif base == "socket":
+            server = socket.socket(socket.AF_UNIX)
+            server.bind(str(target))  # left bound: a live socket file
+            make_special.sockets.append(server)
+        elif base == "loop":
+            target.symlink_to(target)
+        else:
+            target.mkdir()
+    if not kind.startswith("link-"):
+        return target
+    link = folder / f"link-to-{base}"
+    link.symlink_to(target)
+    return link
+
+
+make_special.sockets = []
+SPECIAL_KINDS = [*(f"{p}{k}" for k in ("fifo", "zero", "null", "socket", "loop", "folder") for p in ("", "link-"))]
+INPUT_USES = {
+    "--config": lambda f: ("--config", str(f), "drills"),
+    "VOICECOACH_CONFIG": lambda f: ("drills",),
+    "--script": lambda f: ("simulate", "--drill", "wall_hinge", "--script", str(f)),
+    "drills check": lambda f: ("drills", "check", str(f)),
+    "--wav": lambda f: ("listen", "--wav", str(f)),
+}
+
+
+@settings(max_examples=16, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(SPECIAL_KINDS), use=st.sampled_from(sorted(INPUT_USES)))
+def test_any_special_file_as_any_input_is_one_line_exit_2_and_nothing_created(tmp_path_factory, kind, use):
+    folder = tmp_path_factory.mktemp("special")
+    path = make_special(folder, kind)
+    before = files_in(folder)
+    env = {"VOICECOACH_CONFIG": str(path)} if use == "VOICECOACH_CONFIG" else {}
+    try:
+        line = one_line(voicecoach(folder, *INPUT_USES[use](path), **env))
+    finally:
+        for server in make_special.sockets:
+            server.close()
+        make_special.sockets.clear()
+    assert str(path) in line or path.name in line
+    assert files_in(folder) == before
