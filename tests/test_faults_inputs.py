@@ -97,7 +97,7 @@ def practice(tmp_path: Path, stdin, **env: str) -> subprocess.CompletedProcess:
 def test_practice_with_a_closed_stdin_ends_as_with_ctrl_d(tmp_path):
     result = practice(tmp_path, None)
     assert "Traceback" not in result.stderr and result.returncode == 0, result.stderr
-    assert "the keyboard stopped (standard input is closed); ending as with Ctrl-D" in result.stderr
+    assert "the keyboard stopped (standard input is closed); ending as with Ctrl-D; the next `voicecoach practice` offers" in result.stderr
     assert "COACH: Well done. See you next time." in result.stdout
 
 # ---- the keyboard (items 14 and 15) -----------------------------------------------------------------------
@@ -133,7 +133,25 @@ def test_a_keyboard_that_fails_ends_the_session_as_with_ctrl_d():
 
     events: queue.Queue = queue.Queue()
     read_keyboard(Broken(), events, load_vocabulary("en"), MonotonicClock()).join(timeout=DEADLINE_S)
-    assert events.get_nowait() == InputClosed()
+    assert events.get_nowait() == InputClosed("keyboard")  # not "eof": the session stays open to resume
+
+
+def test_a_keyboard_that_breaks_mid_session_leaves_the_session_to_resume(tmp_path):
+    """Ctrl-D is the person's choice to stop; a keyboard that breaks (here a line with no end, as
+    /dev/zero gives) is not: the session ends the same way but stays open, like Ctrl-C."""
+    import sqlite3
+
+    from practice_driver import Practice
+
+    db = tmp_path / "h.db"
+    session = Practice(tmp_path, db, env=TEXT_ONLY)
+    session.wait_for(r"Set two of three")
+    session.type("x" * 5000)
+    code, err = session.finish()
+    assert code == 0 and "Traceback" not in err and "the keyboard stopped (a line of more than 1000" in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT ended_at, end_reason FROM sessions").fetchall() == [(None, None)]
+        assert conn.execute("SELECT COUNT(*) FROM sets WHERE done_at IS NOT NULL").fetchone()[0] >= 1
 
 # ---- a FIFO or /dev/zero as a WAV (item 14) ---------------------------------------------------------------
 

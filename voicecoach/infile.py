@@ -81,9 +81,9 @@ def read_user_text(path: Path | str, what: str = "file", missing_ok: bool = Fals
 
 def read_stdin_text(stream: Any, what: str = "script", limit: int = MAX_TEXT_BYTES) -> str:
     """All of standard input as text, at most `limit` bytes; a closed stdin is a UserError."""
-    binary = getattr(stream, "buffer", None)
     if stream is None or getattr(stream, "closed", False):
         raise UserError(f"<stdin>: standard input is closed; give the {what} as a file or pipe it in", 2)
+    binary = getattr(stream, "buffer", None)
     if binary is None:  # a text stream handed in (tests): already decoded
         text = stream.read(limit + 1)
         if len(text.encode("utf-8", "surrogatepass")) > limit:

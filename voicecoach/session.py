@@ -33,7 +33,10 @@ DRAIN_S = 30.0  # after the end, wait at most this long for the summary to finis
 
 @dataclass(frozen=True)
 class InputClosed:
-    """The keyboard (or script) has no more input: the session ends as if "stop" was said."""
+    """The keyboard (or script) has no more input: the session ends as if "stop" was said.
+
+    ``reason`` "eof": the person ended the input (Ctrl-D). Any other reason (the keyboard broke)
+    ends the session the same way but leaves it open in the history, so it can be resumed."""
 
     reason: str = "eof"
 
@@ -70,6 +73,7 @@ def read_keyboard(stream: TextIO | None, events: queue.Queue, vocabulary: Vocabu
             pass
 
     def run() -> None:
+        reason = "eof"
         try:
             for raw in _typed_lines(stream):
                 text = raw.strip()
@@ -80,10 +84,13 @@ def read_keyboard(stream: TextIO | None, events: queue.Queue, vocabulary: Vocabu
                 events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
                            else NotUnderstood(text, at=now))
         except Exception as error:  # noqa: BLE001 - whatever stops the keyboard, the session must hear of it
-            notice(f"the keyboard stopped ({_why(error)}); ending as with Ctrl-D")
+            reason = "keyboard"
+            then = ("ending as with Ctrl-D; the next `voicecoach practice` offers to pick up where you stopped"
+                    if eof_ends_session else "voice commands still work")
+            notice(f"the keyboard stopped ({_why(error)}); {then}")
         finally:
             if eof_ends_session:
-                events.put(InputClosed())
+                events.put(InputClosed(reason))
 
     thread = threading.Thread(target=run, name="keyboard", daemon=True)
     thread.start()
@@ -133,7 +140,7 @@ class Session:
         self.events.put(event)
 
     def run(self) -> str:
-        """Run to the end; return why it ended ("completed", "stopped", "pain", "eof", "interrupted")."""
+        """Run to the end; return why it ended ("completed", "stopped", "pain", "eof", "keyboard", "interrupted")."""
         reason = ""
         try:
             self._carry_out(self.coach.begin_session(self.clock.now()))
@@ -141,6 +148,8 @@ class Session:
                 event = self._next_event()
                 if isinstance(event, InputClosed):
                     reason = event.reason
+                    if reason != "eof":  # the keyboard broke; the person did not stop: resumable
+                        self.recorder = None
                     event = CommandHeard(Command.STOP.value, "", source="keyboard", at=self.clock.now())
                 self._track_speech(event)
                 self._carry_out(self.coach.handle(event))
