@@ -42,8 +42,15 @@ def test_out_of_range_values_are_refused_in_file_environment_and_flags(tmp_path,
         assert f"{section}.{key} = " in str(caught.value) and expected in str(caught.value)
 
 
-def test_defaults_load():
-    assert load_settings(config_path=None, environ={"VOICECOACH_CONFIG": "/nonexistent/c.toml"}) == Settings()
+def test_defaults_load(isolated):
+    assert load_settings(config_path=None, environ={}) == Settings()
+
+
+def test_a_config_named_by_the_environment_that_does_not_exist_is_an_error(isolated, capsys, monkeypatch):
+    """Issue 21, item 18: it used to be ignored silently."""
+    monkeypatch.setenv("VOICECOACH_CONFIG", "/nonexistent/c.toml")
+    code, _, err = run(capsys, "drills")
+    assert code == 2 and err == "voicecoach: /nonexistent/c.toml: no such config file; check the VOICECOACH_CONFIG variable\n"
 
 
 def test_an_explicit_config_that_does_not_exist_is_an_error(isolated, capsys):

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def db(tmp_path, monkeypatch):
     """Two sessions: three good wall-hinge sets; then a dowel session with pain in set 2."""
     monkeypatch.delenv("VOICECOACH_DB", raising=False)
-    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no config file
     path = tmp_path / "h.sqlite3"
     recorder = open_recorder(path, now=FakeClock())
     for kind, data in session_records(Plan((PlanItem("wall_hinge", 3),))):
@@ -107,7 +108,8 @@ def test_plot_without_matplotlib_is_one_clear_line(db, tmp_path, capsys, monkeyp
 
 
 def test_no_history_yet(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no config file
     missing = tmp_path / "none.sqlite3"
     assert run(capsys, "history", "--db", str(missing))[1] == "No sessions yet.\n"
     assert json.loads(run(capsys, "history", "--json", "--db", str(missing))[1]) == []
@@ -116,7 +118,8 @@ def test_no_history_yet(tmp_path, capsys, monkeypatch):
 
 
 def test_damaged_database_is_one_line_and_non_zero(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("VOICECOACH_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no config file
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"garbage" * 1000)
     for argv in (["history"], ["progress"], ["export", "--csv", str(tmp_path / "x.csv")]):

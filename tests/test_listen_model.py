@@ -186,3 +186,30 @@ def test_a_server_sending_more_than_expected_is_cut_off_and_not_kept(server, tmp
     assert "sent more than the expected" in str(caught.value) and "resume" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
     assert "plain http" in capsys.readouterr().err  # the hash protects; https is still said to be better
+
+
+# ---- a broken model is repaired (issue 21, item 17) ---------------------------------------------------------
+
+@pytest.mark.parametrize("damage", ["junk acoustic model", "a file missing", "no manifest"])
+def test_a_broken_model_is_downloaded_again_and_replaced(server, tmp_path, capsys, damage):
+    path = fetch(server, tmp_path)
+    if damage == "junk acoustic model":
+        (path / "am" / "final.mdl").write_bytes(b"junk")
+    elif damage == "a file missing":
+        (path / "graph" / "phones.txt").unlink()
+    else:
+        (path / model.MANIFEST).unlink()
+    assert fetch(server, tmp_path) == path and len(server.ranges) == 2  # fetched again
+    assert (path / "am" / "final.mdl").read_bytes() == b"acoustic model " * 4000
+    assert model.model_problem(path) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]  # the old one is gone, nothing left over
+    assert "downloading it again (the old one stays until the new one is complete)" in capsys.readouterr().err
+
+
+def test_a_failed_repair_keeps_the_old_model(server, tmp_path):
+    junk = tmp_path / NAME / "am"
+    junk.mkdir(parents=True)
+    (junk / "final.mdl").write_bytes(b"junk")
+    with pytest.raises(UserError, match="download corrupt"):
+        fetch(server, tmp_path, sha="0" * 64)
+    assert (junk / "final.mdl").read_bytes() == b"junk"

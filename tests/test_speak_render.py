@@ -1,6 +1,7 @@
 """Rendering speech to cached WAV files with the real pyttsx3 / espeak-ng, and the pyttsx3 traps."""
 
 import hashlib
+import os
 import threading
 
 import numpy as np
@@ -58,14 +59,15 @@ def test_five_lines_each_file_holds_its_own_text(worker):
 
 
 def test_engine_forgets_the_saved_file_after_each_render(worker):
-    """Trap 1 guard: the espeak driver's remembered file name is cleared, so say() cannot hit it."""
+    """Trap 1 guard: the espeak driver's remembered file name is replaced by /dev/null, so say()
+    cannot hit it and the driver never plays a line through aplay itself (issue 21, item 16)."""
     worker.render("Brace.")
 
     def saved_file():
         backend = worker.engine_thread.backend(worker.spec, make_backend)
         return backend.engine.proxy._driver._save_file
 
-    assert worker.engine_thread.submit(saved_file).result(timeout=10) is None
+    assert worker.engine_thread.submit(saved_file).result(timeout=10) == os.devnull
 
 
 def test_rendering_prints_nothing_on_stdout(worker, capfd):

@@ -12,6 +12,7 @@ Heavy libraries (audio, recognizers) are imported inside the command functions, 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from pathlib import Path
@@ -29,6 +30,10 @@ COMMAND_MODULES = (
     "voicecoach.history.cli",  # history, progress, export
     "voicecoach.pi.cli",  # serve, check
 )
+
+# A path the user gave that can never be a file: their mistake to fix (exit 2), with what to do.
+BAD_PATH = {errno.ENAMETOOLONG: "; give a shorter name", errno.ELOOP: "; a symlink loops",
+            errno.ENOTDIR: "; a part of the path is a file, not a folder"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as error:  # the last net: a file problem no command explained yet, still one line
         where = f"{error.filename}: " if error.filename else ""
-        print(f"voicecoach: {where}{error.strerror or error}", file=sys.stderr)
-        return 1
+        print(f"voicecoach: {where}{error.strerror or error}{BAD_PATH.get(error.errno, '')}", file=sys.stderr)
+        return 2 if error.errno in BAD_PATH else 1
 
 
 if __name__ == "__main__":

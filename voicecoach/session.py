@@ -16,14 +16,16 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, TextIO
+from typing import Any, Callable, Iterator, Protocol, TextIO
 
 from voicecoach.coach.clock import Clock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary
+from voicecoach.errors import notice
 from voicecoach.events import (
     CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick, Volume,
 )
+from voicecoach.infile import MAX_LINE_CHARS
 
 MAX_WAIT_S = 0.1  # the loop looks at the clock at least this often
 DRAIN_S = 30.0  # after the end, wait at most this long for the summary to finish playing
@@ -31,7 +33,10 @@ DRAIN_S = 30.0  # after the end, wait at most this long for the summary to finis
 
 @dataclass(frozen=True)
 class InputClosed:
-    """The keyboard (or script) has no more input: the session ends as if "stop" was said."""
+    """The keyboard (or script) has no more input: the session ends as if "stop" was said.
+
+    ``reason`` "eof": the person ended the input (Ctrl-D). Any other reason (the keyboard broke)
+    ends the session the same way but leaves it open in the history, so it can be resumed."""
 
     reason: str = "eof"
 
@@ -49,29 +54,64 @@ class Listener(Protocol):
     def set_speaking(self, speaking: bool) -> None: ...
 
 
-def read_keyboard(stream: TextIO, events: queue.Queue, vocabulary: Vocabulary, clock: Clock,
+def read_keyboard(stream: TextIO | None, events: queue.Queue, vocabulary: Vocabulary, clock: Clock,
                   eof_ends_session: bool = True) -> threading.Thread:
     """Start a daemon thread turning typed lines into CommandHeard/NotUnderstood.
 
     At end of input it posts InputClosed when the keyboard is the only way in (`eof_ends_session`);
-    when the coach also listens by voice (a service with no terminal), it just stops reading.
+    when the coach also listens by voice (a service with no terminal), it just stops reading. The
+    keyboard ending any other way (a closed stdin, a line of more than
+    :data:`~voicecoach.infile.MAX_LINE_CHARS` characters such as ``/dev/zero`` gives, a read error)
+    is said in one line and counts as the end of input: the session never runs on with no way in
+    but Ctrl-C. Bytes that are not valid text are replaced, never fatal.
     """
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="replace")  # a stray byte from a terminal is one odd word, not a dead keyboard
+        except (ValueError, OSError):
+            pass
 
     def run() -> None:
-        for raw in stream:
-            text = raw.strip()
-            if not text:
-                continue
-            command = vocabulary.match(text)
-            now = clock.now()
-            events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
-                       else NotUnderstood(text, at=now))
-        if eof_ends_session:
-            events.put(InputClosed())
+        reason = "eof"
+        try:
+            for raw in _typed_lines(stream):
+                text = raw.strip()
+                if not text:
+                    continue
+                command = vocabulary.match(text)
+                now = clock.now()
+                events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
+                           else NotUnderstood(text, at=now))
+        except Exception as error:  # noqa: BLE001 - whatever stops the keyboard, the session must hear of it
+            reason = "keyboard"
+            then = ("ending as with Ctrl-D; the next `voicecoach practice` offers to pick up where you stopped"
+                    if eof_ends_session else "voice commands still work")
+            notice(f"the keyboard stopped ({_why(error)}); {then}")
+        finally:
+            if eof_ends_session:
+                events.put(InputClosed(reason))
 
     thread = threading.Thread(target=run, name="keyboard", daemon=True)
     thread.start()
     return thread
+
+
+def _typed_lines(stream: TextIO | None) -> Iterator[str]:
+    """The lines of `stream`, each at most MAX_LINE_CHARS long; an endless line is an error."""
+    if stream is None:
+        raise OSError("standard input is closed")
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise ValueError(f"a line of more than {MAX_LINE_CHARS} characters; is standard input a file?")
+        yield line
+
+
+def _why(error: Exception) -> str:
+    return str(error) if isinstance(error, (OSError, ValueError)) and str(error) else type(error).__name__
 
 
 class Session:
@@ -100,7 +140,7 @@ class Session:
         self.events.put(event)
 
     def run(self) -> str:
-        """Run to the end; return why it ended ("completed", "stopped", "pain", "eof", "interrupted")."""
+        """Run to the end; return why it ended ("completed", "stopped", "pain", "eof", "keyboard", "interrupted")."""
         reason = ""
         try:
             self._carry_out(self.coach.begin_session(self.clock.now()))
@@ -108,6 +148,8 @@ class Session:
                 event = self._next_event()
                 if isinstance(event, InputClosed):
                     reason = event.reason
+                    if reason != "eof":  # the keyboard broke; the person did not stop: resumable
+                        self.recorder = None
                     event = CommandHeard(Command.STOP.value, "", source="keyboard", at=self.clock.now())
                 self._track_speech(event)
                 self._carry_out(self.coach.handle(event))

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from voicecoach import paths
-from voicecoach.errors import ConfigError
+from voicecoach.errors import ConfigError, UserError
+from voicecoach.infile import parse_toml, read_user_text
 
 
 @dataclass(frozen=True)
@@ -206,22 +207,21 @@ def _apply(overrides: dict[str, dict[str, Any]], source: str, section: str, key:
         raise ConfigError(f"{source}: {section}.{key} = {value!r} is not allowed; expected {error}") from None
 
 
-def read_config_file(path: Path, required: bool = False) -> dict[str, dict[str, Any]]:
-    """Parse and check a config file; a missing file is an empty config unless `required`."""
+def read_config_file(path: Path, required: bool = False, named_by: str = "--config path") -> dict[str, dict[str, Any]]:
+    """Parse and check a config file; a missing file is an empty config unless `required`.
+
+    Only a regular file of at most 1 MB is read (:mod:`voicecoach.infile`): a FIFO or a device
+    named as the config is one line, exit 2, not a hang."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM some editors write is fine
-    except FileNotFoundError:
+        text = read_user_text(path, "config file", missing_ok=True)
+    except UserError as error:
+        raise ConfigError(str(error)) from None
+    if text is None:
         if required:
-            raise ConfigError(f"{path}: no such config file; check the --config path") from None
+            raise ConfigError(f"{path}: no such config file; check the {named_by}")
         return {}
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     overrides: dict[str, dict[str, Any]] = {}
@@ -261,13 +261,15 @@ def load_settings(
     """Merge defaults, config file, environment and flags (``{"voice.rate": 150}``), in that order.
 
     `config_required`: the config file was named explicitly (``--config``), so a missing one is an
-    error. `flag_names`: ``{"coach.count_in_s": "--count-in"}``, to name the option in messages.
+    error; so is a missing one named by ``VOICECOACH_CONFIG``. `flag_names`: ``{"coach.count_in_s": "--count-in"}``, to name the option in messages.
     """
     environ = os.environ if environ is None else environ
-    if config_path is None:
-        config_path = Path(environ["VOICECOACH_CONFIG"]) if environ.get("VOICECOACH_CONFIG") else paths.config_file()
+    named_by = "--config path"
+    if config_path is None and environ.get("VOICECOACH_CONFIG"):  # named: it must exist
+        config_path, config_required, named_by = Path(environ["VOICECOACH_CONFIG"]), True, "VOICECOACH_CONFIG variable"
+    config_path = config_path or paths.config_file()
     merged: dict[str, dict[str, Any]] = {}
-    layers = [read_config_file(config_path, config_required), read_environment(environ)]
+    layers = [read_config_file(config_path, config_required, named_by), read_environment(environ)]
     flag_layer: dict[str, dict[str, Any]] = {}
     for dotted, value in (flags or {}).items():
         if value is None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from voicecoach.errors import UserError
+from voicecoach.infile import read_stdin_text, read_user_text
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,7 @@ def parse_script(text: str, source: str = "script") -> list[ScriptLine]:
 
 
 def read_script(path: str) -> list[ScriptLine]:
-    """Read and parse a script file; ``-`` reads standard input."""
+    """Read and parse a script file (a regular file of at most 1 MB); ``-`` reads standard input."""
     if path == "-":
-        try:
-            return parse_script(sys.stdin.read().removeprefix("\ufeff"), "<stdin>")
-        except UnicodeDecodeError:
-            raise UserError("<stdin>: not UTF-8 text", 2) from None
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM some editors write is fine
-    except OSError as error:
-        raise UserError(f"{path}: cannot read script ({error.strerror or error})", 2) from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a UTF-8 text file", 2) from None
-    return parse_script(text, path)
+        return parse_script(read_stdin_text(sys.stdin, "script"), "<stdin>")
+    return parse_script(read_user_text(path, "script"), path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("history", help="list past sessions",
                               description="List past sessions: date, drills, sets, reps, pain reports.")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per session")
-    p.add_argument("--plot", type=Path, metavar="FILE.png", help="draw reps per drill over time (needs voicecoach[plot])")
+    p.add_argument("--plot", type=Path, metavar="FILE", help="draw reps per drill over time: .png, .svg or .pdf (needs voicecoach[plot])")
     p.add_argument("--db", dest="store.db", metavar="PATH", help=DB_HELP)
     p.set_defaults(func=run_history)
 
@@ -37,7 +38,7 @@ def _sessions(settings) -> list:
     """Every session in the database the settings point at; [] if there is no database yet.
 
     Opened read-only, so a history on a read-only disk (or one a session is writing) can be viewed."""
-    from voicecoach.history.store import open_readonly
+    from voicecoach.history.store import explain, open_readonly
     from voicecoach.settings import db_path
 
     path = db_path(settings)
@@ -50,6 +51,8 @@ def _sessions(settings) -> list:
         notice(store.notice)
     try:
         return store.sessions()
+    except sqlite3.DatabaseError as error:  # a damaged page met while reading: one line, not a traceback
+        raise explain(error, path) from None
     finally:
         store.close()
 
@@ -74,10 +77,11 @@ def run_history(args: argparse.Namespace, settings) -> int:
 
     if args.plot:
         check_not_protected(args.plot, _protected(settings))
+        fmt = report.plot_format(args.plot)
     sessions = _sessions(settings)
     library = _library()
     if args.plot:
-        lines = write_output(args.plot, lambda temp: report.plot_reps(sessions, temp, library), _protected(settings))
+        lines = write_output(args.plot, lambda temp: report.plot_reps(sessions, temp, library, fmt), _protected(settings))
         print(f"wrote {args.plot} ({lines} drill{'s' if lines != 1 else ''}, {len(sessions)} sessions)", file=sys.stderr)
     if args.json:
         print(json.dumps(report.history_json(sessions), indent=2))

@@ -29,6 +29,12 @@ def problems(conn: sqlite3.Connection) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
+def first_line(found: list[str]) -> str:
+    """The first line of a ``quick_check`` report that says something (its ``***`` headers skipped)."""
+    lines = [line for entry in found for line in entry.splitlines() if line and not line.startswith("***")]
+    return lines[0] if lines else (found[0] if found else "")
+
+
 def tables(conn: sqlite3.Connection) -> list[str]:
     """The tables of the database (SQLite's own excluded)."""
     return [name for (name,) in conn.execute(

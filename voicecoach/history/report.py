@@ -144,8 +144,22 @@ def _cell(value) -> str:
     return str(value)
 
 
-def plot_reps(sessions: list[SessionRecord], path: Path, library: Library | None = None) -> int:
-    """Draw reps per drill per session over time into a PNG; returns the number of lines drawn.
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # what --plot writes, by the file's suffix
+
+
+def plot_format(path: Path) -> str:
+    """The format `path`'s suffix asks for (no suffix: PNG); another suffix is a UserError (exit 2)."""
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "png"
+    if suffix not in PLOT_FORMATS:
+        raise UserError(f"--plot {path}: cannot draw a {suffix} file; name it .png, .svg or .pdf", exit_code=2)
+    return PLOT_FORMATS[suffix]
+
+
+def plot_reps(sessions: list[SessionRecord], path: Path, library: Library | None = None, fmt: str = "png") -> int:
+    """Draw reps per drill per session over time into a `fmt` file (png, svg, pdf); returns the
+    number of lines drawn.
 
     Needs the optional extra ``voicecoach[plot]`` (matplotlib).
     """
@@ -172,7 +186,7 @@ def plot_reps(sessions: list[SessionRecord], path: Path, library: Library | None
         ax.legend()
     fig.autofmt_xdate()
     try:
-        fig.savefig(path, format="png")  # an OSError goes to the caller (voicecoach.outfile)
+        fig.savefig(path, format=fmt)  # an OSError goes to the caller (voicecoach.outfile)
     finally:
         plt.close(fig)
     return len(series)

@@ -20,8 +20,10 @@ from typing import Iterator, Sequence
 
 from voicecoach.paths import PRIVATE_FILE_MODE, make_private_dir
 from voicecoach.history.store_errors import StoreError, check_db_path, explain  # noqa: F401 (re-exported)
-from voicecoach.history.repair import problems, rebuild, rows_readable, sqlite_uri
-from voicecoach.history.records import DrillDone, PainRecord, PlannedItem, SessionRecord, SetRecord
+from voicecoach import errors
+from voicecoach.history import rows
+from voicecoach.history.repair import first_line, problems, rebuild, rows_readable, sqlite_uri
+from voicecoach.history.records import SessionRecord
 
 # Schema step N brings a database from version N-1 to N. Append steps; never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
@@ -95,12 +97,14 @@ def _now_iso(at: float) -> str:
     return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def _bool(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
+def schema_version(conn: sqlite3.Connection, path: Path | str = "") -> int:
+    """The schema version a database is at; a tampered one (text, a fraction) is a StoreError."""
+    found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+    if isinstance(found, bool) or not isinstance(found, int):
+        conn.close()
+        raise StoreError(f"history database {path} is damaged (schema version {str(found)[:20]!r}); "
+                         "move it aside to start a new history")
+    return found
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS, path: Path | str = "") -> int:
@@ -110,7 +114,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS, pa
     version row commit together, so an interrupted migration leaves the previous version intact.
     """
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-    found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+    found = schema_version(conn, path)
     if found > len(migrations):
         raise StoreError(
             f"history database {path} was written by a newer voicecoach (schema {found}; this one knows up to "
@@ -148,6 +152,7 @@ class HistoryStore:
         self.path = path
         self.notice = notice  # one line to show once (damaged indexes rebuilt or read around), or ""
         self._scan = " NOT INDEXED" if read_around else ""  # damaged indexes: read the tables without them
+        self._damage_said = False  # a damaged row is said once per open store
 
     @classmethod
     def memory(cls) -> HistoryStore:
@@ -254,51 +259,32 @@ class HistoryStore:
     # ---- reads ---------------------------------------------------------------------------------
 
     def sessions(self, limit: int | None = None) -> list[SessionRecord]:
-        """Sessions oldest first (the newest ``limit`` of them when given), with their sets and pains."""
+        """Sessions oldest first (the newest ``limit`` of them when given), with their sets and pains.
+
+        Damaged rows are skipped and said once (:mod:`.rows`); the rest is read."""
         query = "SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions ORDER BY id"
         rows = self.conn.execute(query).fetchall()
         if limit is not None:
             rows = rows[-limit:] if limit > 0 else []
-        return [self._session(row) for row in rows]
+        return [s for s in (self._session(row) for row in rows) if s is not None]
 
     def last_session(self) -> SessionRecord | None:
         row = self.conn.execute("SELECT id, started_at, ended_at, end_reason, language, plan, goal FROM sessions "
                                 "ORDER BY id DESC LIMIT 1").fetchone()
         return None if row is None else self._session(row)
 
-    def _session(self, row: tuple) -> SessionRecord:
-        sid, started, ended, reason, language, plan_json, goal = row
-        sets = tuple(
-            SetRecord(drill, n, _time(s_at), _time(d_at), reps, target, tempo, verbosity, variation, load, _bool(early), _bool(form))
-            for drill, n, s_at, d_at, reps, target, tempo, verbosity, variation, load, early, form in self.conn.execute(
-                "SELECT drill, set_no, started_at, done_at, reps, target_reps, tempo_scale, verbosity, variation, load_kg, "
-                f"ended_early, form_ok FROM sets{self._scan} WHERE session_id = ? ORDER BY id", (sid,))
-        )
-        pains = tuple(PainRecord(_time(at), drill, n, phrase) for at, drill, n, phrase in self.conn.execute(
-            f"SELECT at, drill, set_no, phrase FROM pains{self._scan} WHERE session_id = ? ORDER BY id", (sid,)))
-        drills = tuple(DrillDone(d, n, bool(skip)) for d, n, skip in self.conn.execute(
-            f"SELECT drill, sets_done, skipped FROM drills_done{self._scan} WHERE session_id = ? ORDER BY id", (sid,)))
-        commands = self.conn.execute("SELECT COUNT(*) FROM commands WHERE session_id = ?", (sid,)).fetchone()[0]
-        return SessionRecord(sid, _time(started), _time(ended), reason, language, _plan(plan_json), sets, pains, drills,
-                             commands, goal)
+    def _session(self, row: tuple) -> SessionRecord | None:
+        damaged: list[str] = []
+        record = rows.session(self.conn, row, damaged, self._scan)
+        if damaged and not self._damage_said:
+            self._damage_said = True
+            errors.notice(f"history database {self.path}: skipped a damaged record ({damaged[0]}); the rest is shown")
+        return record
 
     def commands(self) -> list[dict]:
         """Every command heard, oldest first (for tuning recognition)."""
         cols = ("session_id", "at", "command", "text", "confidence", "engine", "source", "state")
         return [dict(zip(cols, row)) for row in self.conn.execute(f"SELECT {', '.join(cols)} FROM commands ORDER BY id")]
-
-
-def _plan(text: str) -> tuple[PlannedItem, ...]:
-    try:
-        items = json.loads(text or "[]")
-    except ValueError:
-        return ()
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("drill"), str):
-            out.append(PlannedItem(item["drill"], int(item.get("sets") or 1), item.get("variation"),
-                                   item.get("load_kg"), int(item.get("start_set") or 1)))
-    return tuple(out)
 
 
 def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_TIMEOUT_S,
@@ -337,7 +323,7 @@ def open_store(path: Path | str, *, create: bool = True, timeout: float = BUSY_T
             notice = f"history database {path} had damaged indexes; rebuilt it (the damaged file is kept as {kept.name})"
             conn = connect()
         elif damage:
-            raise StoreError(f"history database {path} is damaged ({damage[0]}); move it aside to start a new history")
+            raise StoreError(f"history database {path} is damaged ({first_line(damage)}); move it aside to start a new history")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -371,7 +357,7 @@ def open_readonly(path: Path | str) -> HistoryStore:
         try:
             conn = sqlite3.connect(sqlite_uri(path, **flags), uri=True, isolation_level=None,
                                    check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-            found = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            found = schema_version(conn, path)
             break
         except sqlite3.Error as error:
             if conn is not None:

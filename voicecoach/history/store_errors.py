@@ -31,12 +31,18 @@ class StoreError(UserError):
     busy = False
     full = False  # the disk is full (space may come back)
 
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(" ".join(message.split()), exit_code)  # one line, whatever SQLite said
+
 
 def explain(error: BaseException, path: Path | str) -> StoreError:
     """Turn a sqlite3/OS error into a one-line StoreError naming the file and the cause."""
     if isinstance(error, StoreError):
         return error
     name = getattr(error, "sqlite_errorname", "") or ""
+    if name.split("_")[1:2] in (["CANTOPEN"], ["READONLY"], ["PERM"]) and _unreadable(Path(path)):
+        return StoreError(f"history database {path} cannot be read (no permission; it belongs to {_owner(Path(path))}); "
+                          "use --db for a file of your own")
     if name.split("_")[1:2] in (["CANTOPEN"], ["READONLY"], ["PERM"]) and _read_only(Path(path)):
         name = "SQLITE_READONLY"
     if name.startswith("SQLITE_IOERR") and _disk_full(Path(path)):
@@ -60,6 +66,28 @@ def _disk_full(path: Path, margin: int = 1 << 20) -> bool:
         return shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free < margin
     except OSError:
         return False
+
+
+def _access(path: Path, mode: int) -> bool:
+    effective = os.access in os.supports_effective_ids  # as the process runs (sudo -u, setuid), not who started it
+    return os.access(path, mode, effective_ids=effective)
+
+
+def _unreadable(path: Path) -> bool:
+    """The file is there but this user may not read it (another user's 0600 database)."""
+    try:
+        return path.is_file() and not _access(path, os.R_OK)
+    except OSError:
+        return False
+
+
+def _owner(path: Path) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(path.stat().st_uid).pw_name
+    except (KeyError, OSError, ImportError):
+        return "another user"
 
 
 def _read_only(path: Path) -> bool:

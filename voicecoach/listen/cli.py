@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Recognize commands and print each decision with the audio time it was "
                                           "decided at. With --wav the file is replayed in audio time, as fast as the "
                                           "CPU allows; without it, the microphone is used until Ctrl-C.")
-    p.add_argument("--wav", metavar="FILE", help="16-bit WAV file to replay instead of the microphone")
+    p.add_argument("--wav", metavar="FILE", help="WAV file to replay instead of the microphone (PCM or float, any rate and channels)")
     p.add_argument("--engine", dest="listen.engine", choices=["auto", "vosk", "pocketsphinx"],
                    help="recognizer (default: auto = Vosk if a model is found, else PocketSphinx)")
     p.add_argument("--model", dest="listen.model", metavar="PATH", help="Vosk model folder")

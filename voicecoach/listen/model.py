@@ -13,11 +13,14 @@ entry that would land outside it, and symlinks), and renames it into place atomi
 from __future__ import annotations
 
 import hashlib
+import http.client
+import json
 import os
 import shutil
 import stat
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -87,9 +90,10 @@ def find_model(setting: str, language: str = "en") -> Path | None:
             raise UserError(f"{path} is a file, not a model folder; give the folder that holds am/final.mdl "
                             "(unzip a downloaded model first)", exit_code=2)
         if not path.is_dir():
-            raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}")
+            raise UserError(f"model folder {path} does not exist; {missing_model_message(language)}", exit_code=2)
         if not is_model_dir(path):
-            raise UserError(f"{path} is not a Vosk model folder (no am/final.mdl); {missing_model_message(language)}")
+            raise UserError(f"{path} is not a Vosk model folder (no am/final.mdl); {missing_model_message(language)}",
+                            exit_code=2)
         return path
     for _, path in candidates("", language):
         if path is not None:
@@ -125,10 +129,13 @@ def _fetch(url: str, part: Path, size: int, progress: bool, timeout: float) -> N
         if error.code == 416 and have:  # range not satisfiable: start over
             part.unlink()
             return _fetch(url, part, size, progress, timeout)
-        raise UserError(f"download failed: {url} answered {error.code} {error.reason}") from None
+        raise UserError(f"download failed: {url} answered {error.code} {_one_line(error.reason)}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise UserError(f"download failed: cannot reach {url} ({getattr(error, 'reason', error)}); "
+        raise UserError(f"download failed: cannot reach {url} ({_one_line(getattr(error, 'reason', error))}); "
                         "run it again to resume") from None
+    except (http.client.HTTPException, ValueError) as error:  # a bad status line, a broken header
+        raise UserError(f"download failed: {url} did not answer like a web server "
+                        f"({type(error).__name__}: {_one_line(error)}); check --url") from None
     with response:
         resumed = have and response.status == 206
         mode = "ab" if resumed else "wb"
@@ -143,8 +150,8 @@ def _fetch(url: str, part: Path, size: int, progress: bool, timeout: float) -> N
                         break
                     out.write(block)
                     bar.update(len(block))
-            except (OSError, urllib.error.URLError) as error:
-                raise UserError(f"download interrupted ({error}); run it again to resume") from None
+            except (OSError, urllib.error.URLError, http.client.HTTPException) as error:
+                raise UserError(f"download interrupted ({_one_line(error)}); run it again to resume") from None
     if written > size:
         part.unlink()
         raise UserError(f"download failed: {url} sent more than the expected {size} bytes; deleted the partial file. "
@@ -154,11 +161,25 @@ def _fetch(url: str, part: Path, size: int, progress: bool, timeout: float) -> N
 def check_url(url: str) -> None:
     """Only http(s) downloads. The SHA-256 check is what protects the model (a mirror over plain
     http, or a tampered https one, cannot pass it); https adds privacy, so plain http gets a note."""
-    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise UserError(f"--url {url!r}: has a space or a control character; write a space as %20", exit_code=2)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as error:
+        raise UserError(f"--url {url!r}: not a web address ({error})", exit_code=2) from None
+    scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise UserError(f"--url {url!r}: give an https:// address (a mirror of the same file)", exit_code=2)
+    if not parts.hostname:
+        raise UserError(f"--url {url!r}: no host name; give an https:// address (a mirror of the same file)", exit_code=2)
     if scheme == "http":
         notice("--url is plain http: the download is checked against the known SHA-256, but https is better")
+
+
+def _one_line(reason: object) -> str:
+    """An error's text in one line (urllib's redirect-loop error has four)."""
+    return " ".join(str(reason).split())
 
 
 def sha256_of(path: Path) -> str:
@@ -198,8 +219,11 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
     check_url(url)
     dest = dest or models_dir()
     final = dest / name
-    if is_model_dir(final):
-        return final
+    if final.exists() or final.is_symlink():
+        problem = model_problem(final)
+        if problem is None:
+            return final
+        notice(f"{final}: {problem}; downloading it again (the old one stays until the new one is complete)")
     try:
         paths.make_private_dir(dest)
     except OSError as error:
@@ -225,6 +249,7 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
         inner = staging / name if (staging / name).is_dir() else staging
         if not is_model_dir(inner):
             raise UserError(f"{part.name}: no Vosk model inside (expected {name}/am/final.mdl)")
+        write_manifest(inner, sha256)
         if final.exists():  # a broken earlier install: move it aside first
             os.replace(final, staging / ".old")
         os.replace(inner, final)  # atomic on one file system
@@ -232,6 +257,48 @@ def download(url: str = MODEL_URL, size: int = MODEL_SIZE, sha256: str = MODEL_S
         shutil.rmtree(staging, ignore_errors=True)
     part.unlink()
     return final
+
+
+# ---- what is installed ------------------------------------------------------------------------
+
+MANIFEST = ".voicecoach-manifest.json"  # in a downloaded model: every file's size and SHA-256
+
+
+def _files(folder: Path) -> dict[str, list]:
+    return {str(p.relative_to(folder)): [p.stat().st_size, sha256_of(p)]
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def write_manifest(folder: Path, archive_sha256: str) -> None:
+    """Record every file of a model just extracted (and the archive it came from)."""
+    manifest = {"archive_sha256": archive_sha256, "files": _files(folder)}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def model_problem(folder: Path) -> str | None:
+    """What is wrong with an installed model folder (None: every file is as downloaded).
+
+    A folder without a manifest (unzipped by hand, or by an older voicecoach) cannot be
+    verified, so `model download` replaces it too."""
+    if not folder.is_dir() or folder.is_symlink():
+        return "not a model folder"
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        expected = {str(k): list(v) for k, v in manifest["files"].items()}
+    except FileNotFoundError:
+        return "the model there cannot be verified (no manifest)"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "the model's manifest is damaged"
+    try:
+        found = _files(folder)
+    except OSError as error:
+        return f"the model cannot be read ({error.strerror})"
+    for relative, (size, digest) in expected.items():
+        if relative not in found:
+            return f"the model is damaged ({relative} is missing)"
+        if found[relative] != [size, digest]:
+            return f"the model is damaged ({relative} changed)"
+    return None
 
 
 # ---- check ----------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def load_model(path: str | Path):
     """Load a Vosk model directory; a missing or broken one is a :class:`UserError`."""
     import vosk
 
-    vosk.SetLogLevel(-1)
+    vosk.SetLogLevel(-3)  # below Kaldi's ERROR (-2) too: a broken model is our one line, not theirs
     path = Path(path)
     if not (path / "am").is_dir() and not (path / "final.mdl").exists():
         raise UserError(f"{path} is not a Vosk model (no am/ folder); get one with `voicecoach model download`")

@@ -74,7 +74,7 @@ def run_serve(args: argparse.Namespace, settings) -> int:
     from voicecoach.pi.serve import serve
 
     if args.sessions is not None and args.sessions < 1:
-        raise UserError("--sessions must be 1 or more")
+        raise UserError(f"--sessions {args.sessions}: must be 1 or more", exit_code=2)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per state change is too chatty
     # systemd stops a service with SIGTERM: end like Ctrl-C (devices closed, exit 130).

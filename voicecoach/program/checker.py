@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from voicecoach.program.model import Range
+from voicecoach.program.model import Bounds, Range
 
 MAX_CUE_WORDS = 12  # a cue must fit inside one phase of a rep
 MAX_LINE_WORDS = 30  # any other spoken line
@@ -25,7 +25,8 @@ class DrillProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: drill '{self.drill}': {self.field}: {self.message}"
+        drill = self.drill if self.drill.isprintable() else self.drill.encode("unicode_escape").decode("ascii")
+        return f"{self.file}: drill '{drill}': {self.field}: {self.message}"  # one line, whatever the id holds
 
 
 class Checker:
@@ -104,6 +105,17 @@ class Checker:
             self.problem(name, f"must be more than 0 (got {value})")
             return None
         return value
+
+    def seconds(self, table: dict[str, Any], key: str, bounds: Bounds, where: str = "") -> float | None:
+        """A duration within `bounds` (finite, in range; the range is in the message), or None."""
+        value = self.get(table, key, where, (int, float))
+        if value is None:
+            return None
+        problem = bounds.problem(value)
+        if problem:
+            self.problem(f"{where}.{key}" if where else key, problem)
+            return None
+        return float(value)
 
     def range(self, key: str) -> Range | None:
         value = self.get(self.table, key, "", (int, list))

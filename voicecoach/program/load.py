@@ -10,6 +10,7 @@ Every problem is reported as one line naming the file, the drill and the field::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,7 @@ from typing import Any, Callable
 
 from voicecoach import paths
 from voicecoach.errors import UserError
+from voicecoach.infile import parse_toml, read_user_text
 from voicecoach.program.checker import MAX_CUE_WORDS, MAX_LINE_WORDS, Checker, DrillProblem
 from voicecoach.program.cleantext import clean_table
 from voicecoach.program.model import (
@@ -29,7 +31,9 @@ from voicecoach.program.model import (
     Goal,
     Library,
     Mistake,
+    PHASE_SECONDS,
     Progression,
+    REST_SECONDS,
     SafetyRule,
     Variation,
 )
@@ -59,6 +63,7 @@ _TOP_KEYS = {
     "resistance", "primer", "stop", "form_fix", "form_detail", "rest_focus", "set_start", "set_end",
 }
 RESISTANCES = ("none", "band", "weight")
+DRILL_ID = re.compile(r"[a-z0-9_]+")  # what `--drill ID` can name
 
 
 def _table_list(c: Checker, key: str, keys: set[str], build: Callable[[dict, str], Any], required: bool) -> tuple:
@@ -88,6 +93,8 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     t = c.table
     c.unknown_keys(t, _TOP_KEYS, "")
     drill_id = c.text(t, "id")
+    if drill_id is not None and not DRILL_ID.fullmatch(drill_id):
+        c.problem("id", f"must be lower-case letters, digits and _ only, so --drill can name it (got {drill_id!r})")
     name = c.text(t, "name")
     summary = c.text(t, "summary")
     role = c.text(t, "role")
@@ -108,12 +115,12 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     if tempo_table is not None:
         c.unknown_keys(tempo_table, set(REP_PHASES), "tempo")
         for phase in REP_PHASES:
-            seconds = c.positive(tempo_table, phase, "tempo")
+            seconds = c.seconds(tempo_table, phase, PHASE_SECONDS, "tempo")
             if seconds is not None:
                 tempo[phase] = float(seconds)
 
     sets, reps = c.range("sets"), c.range("reps")
-    rest_s = c.positive(t, "rest_s")
+    rest_s = c.seconds(t, "rest_s", REST_SECONDS)
 
     def mistake(item: dict, where: str) -> Mistake | None:
         parts = (c.text(item, "id", where), c.text(item, "name", where),
@@ -220,7 +227,7 @@ def _parse(path: Path, text: str, seeds: dict[str, str], name: str | None = None
     """`name`: how problems name the file (default: its file name)."""
     name = name or path.name
     try:
-        table = tomllib.loads(text)
+        table = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         return _Parsed(name, None, [DrillProblem(name, "?", "(file)", f"not valid TOML: {error}")])
     table = clean_table(table, name)
@@ -241,10 +248,16 @@ def _link_problems(file: str, drill_id: str, links: list[tuple[str, str]], known
 
 
 def _read(path: Path | Any, name: str) -> str | DrillProblem:
+    """The text of a drill file: a built-in one from the package, a user's one only from a regular
+    file of at most 1 MB (:mod:`voicecoach.infile`)."""
     try:
+        if isinstance(path, Path):
+            return read_user_text(path, "drill file")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return DrillProblem(name, "?", "(file)", f"cannot read: {getattr(error, 'strerror', None) or error}")
+    except UserError as error:  # the message starts with the path, which the problem names already
+        return DrillProblem(name, "?", "(file)", str(error).removeprefix(f"{path}: "))
 
 
 def _collect(files: list[Any], seeds: dict[str, str], drills: dict[str, Drill], problems: list[DrillProblem],

@@ -18,6 +18,26 @@ CUE_PHASES = (SETUP, *REP_PHASES)
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The seconds a drill's timing may take, inclusive: checked by ``drills check``, at loading and
+    when a :class:`Drill` is built, so the coach never runs a set that cannot end."""
+
+    low: float
+    high: float
+
+    def problem(self, value: object) -> str | None:
+        """What is wrong with `value` (not a number, not finite, out of range), or None."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.low <= value <= self.high:
+            shown = repr(value) if len(repr(value)) <= 24 else f"{repr(value)[:12]}... ({len(repr(value))} digits)"
+            return f"must be from {self.low:g} to {self.high:g} seconds (got {shown})"  # NaN is never in range
+        return None
+
+
+PHASE_SECONDS = Bounds(0.2, 20)  # one rep phase: from a snap to a very slow lowering
+REST_SECONDS = Bounds(0, 600)  # the rest between sets: none to ten minutes
+
+
+@dataclass(frozen=True)
 class Range:
     """A whole-number target that may be a range (``reps = [6, 10]``) or fixed (``low == high``)."""
 
@@ -131,6 +151,13 @@ class Drill:
     set_start: str | None = None  # said as a set starts (default "Here we go.")
     set_end: str | None = None  # said after the last rep of a set
     file: Path = field(compare=False, default=Path())
+
+    def __post_init__(self) -> None:
+        timing = [(f"tempo.{phase}", PHASE_SECONDS.problem(self.tempo.get(phase))) for phase in REP_PHASES]
+        timing.append(("rest_s", REST_SECONDS.problem(self.rest_s)))
+        for name, problem in timing:
+            if problem:
+                raise ValueError(f"drill {self.id!r}: {name}: {problem}")
 
     @property
     def loaded(self) -> bool:

@@ -47,6 +47,14 @@ def run_say(args: argparse.Namespace, settings) -> int:
     if args.out is not None:
         check_not_protected(args.out, database_files(db_path(settings)))
     voice = settings.voice
+    if args.out is None and voice.output_device:
+        from voicecoach.speak.devices import NoDeviceError, choose_device
+
+        try:
+            choose_device(voice.output_device, "output")
+        except NoDeviceError as error:
+            if error.exit_code == 2:  # devices there, but not the one named: exit 2, not text only
+                raise
     rendered = RenderWorker(VoiceSpec.from_settings(voice), default_cache_dir()).render(text)
     path = rendered.path
     if args.out is not None:

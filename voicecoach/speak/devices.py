@@ -87,9 +87,9 @@ def choose_device(spec: str, kind: str = "output") -> DeviceInfo:
         for device in usable:
             if device.index == int(spec):
                 return device
-        raise NoDeviceError(f"no {kind} device with index {spec}; see: voicecoach devices")
+        raise NoDeviceError(f"no {kind} device with index {spec}; see: voicecoach devices", exit_code=2)
     for device in usable:
         if spec.lower() in device.name.lower():
             return device
     names = ", ".join(f"{d.index}: {d.name}" for d in usable)
-    raise NoDeviceError(f"no {kind} device matches {spec!r}; available: {names}")
+    raise NoDeviceError(f"no {kind} device matches {spec!r}; available: {names}", exit_code=2)

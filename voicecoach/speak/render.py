@@ -48,6 +48,7 @@ from voicecoach.speak.wav import SILENCE_LEVEL, read_wav, wav_duration
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 20.0  # engine start-up (piper loads a model)
+SPELLED_CHAR_S = 0.1  # seconds per character, at most, of text spoken letter by letter
 RENDER_TIMEOUT_S = 30.0  # one line; a hung engine must not hang the coach
 
 
@@ -105,7 +106,8 @@ def verify_render(path: Path, text: str, rate_wpm: int) -> float:
     if samples.size == 0 or float(np.max(np.abs(samples))) < SILENCE_LEVEL:
         raise RenderError(f"silent audio for {short(text)}")
     expected = speech_seconds(text, rate_wpm)
-    if not 0.2 * expected <= duration <= 3.0 * expected + 2.0:
+    longest = max(3.0 * expected + 2.0, SPELLED_CHAR_S * len(text))  # a long "word" is spelled out
+    if not 0.2 * expected <= duration <= longest:
         raise RenderError(f"implausible duration {duration:.2f} s for {short(text)} (expected about {expected:.2f} s)")
     return duration
 
@@ -160,6 +162,8 @@ class Pyttsx3Backend:
         if Pyttsx3Backend._default_voice is None:
             Pyttsx3Backend._default_voice = self.engine.getProperty("voice")
         self.voice_id = find_voice(self.engine, spec.voice) if spec.voice else Pyttsx3Backend._default_voice
+        self._finished = threading.Event()
+        self.engine.connect("finished-utterance", lambda **_: self._finished.set())
         self._apply()
 
     def _apply(self) -> None:
@@ -178,13 +182,18 @@ class Pyttsx3Backend:
             # trap 4: espeak-ng applies a rate/volume set after the first line late or not at all;
             # its embedded commands (speed in wpm, amplitude in %) take effect for this line, always.
             text = f"\x01{self.spec.rate}S\x01{round(self.spec.volume * 100)}A {text}"
+        self._finished.clear()
         self.engine.save_to_file(text, str(path))
         self.engine.runAndWait()
+        # trap 5: for a long line runAndWait returns while espeak still synthesises on its own
+        # thread; the file is written when the utterance finishes
+        self._finished.wait(RENDER_TIMEOUT_S)
         driver = getattr(getattr(self.engine, "proxy", None), "_driver", None)
         if driver is not None:
             # trap 1: the driver remembers the last file and text; a later say() or runAndWait()
-            # would synthesise that text again into that file (or play it through aplay)
-            driver._save_file = None
+            # would synthesise that text again into that file. Never None: with no file, the
+            # driver plays the line itself through aplay (we only ever render to files).
+            driver._save_file = os.devnull
             driver._text_to_say = None
 
 
