@@ -34,8 +34,8 @@ def clean_table(table: Any, file: str, warn: Callable[[str], None] = notice) -> 
             cleaned = clean_text(value)
             changed += cleaned != value
             return cleaned
-        if isinstance(value, dict):
-            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, dict):  # an id is left as it is: its own check refuses anything but [a-z0-9_]
+            return {walk(k): v if k == "id" else walk(v) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v) for v in value]
         return value
