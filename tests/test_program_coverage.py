@@ -178,7 +178,7 @@ FACTS = {
     "001 hello: band looped under the feet, held in both hands": says(
         "band_good_morning", r"hello", r"band under your feet", r"both hands"),
     "001 hello: stop at the hamstring stretch": says("band_good_morning", r"stop at the stretch", r"stretch in your hamstrings"),
-    "001 hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes to stand"),
+    "001 hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes"),
     "000 hello: general rule 3 x 12 with good form (a team choice)": progression("band_good_morning", "weighted_rdl", 3, 12, "000"),
     "hello: steps back to the bodyweight RDL": regression("band_good_morning", "bodyweight_rdl"),
     "004 hello: the band is a load, after the unloaded rungs": lambda lib: (

@@ -32,7 +32,7 @@ def _library() -> Library:
     return load_library()
 
 
-def drill_json(drill: Drill) -> dict:
+def drill_json(drill: Drill, library: Library | None = None) -> dict:
     """The stable JSON form of a drill (a contract: tests and scripts rely on these keys)."""
     prog = drill.progression
     return {
@@ -57,7 +57,8 @@ def drill_json(drill: Drill) -> dict:
         "load": drill.load,
         "progression": None if prog is None else {
             "to": prog.to, "sets": prog.sets, "reps": prog.reps, "good_form": prog.good_form,
-            "variation": prog.variation, "rule": prog.rule, "source": prog.source,
+            "variation": prog.variation, "rule": library.progression_rule(drill) if library else prog.rule,
+            "source": prog.source,
         },
         "regression": drill.regression,
         "sources": list(drill.sources),
@@ -69,7 +70,7 @@ def run_list(args: argparse.Namespace, settings) -> int:
     library = _library()
     drills = library.ordered()
     if args.json:
-        json.dump([drill_json(d) for d in drills], sys.stdout, indent=2)
+        json.dump([drill_json(d, library) for d in drills], sys.stdout, indent=2)
         print()
         return 0
     rows = [("ID", "NAME", "ROLE", "SETS x REPS", "REST", "NEXT")]
@@ -87,13 +88,13 @@ def run_show(args: argparse.Namespace, settings) -> int:
         raise UserError(f"no drill {args.drill_id!r}; `voicecoach drills` lists them", 2)
     drill = library[args.drill_id]
     if args.json:
-        print(json.dumps(drill_json(drill), indent=2))
+        print(json.dumps(drill_json(drill, library), indent=2))
         return 0
-    print(format_drill(drill))
+    print(format_drill(drill, library))
     return 0
 
 
-def format_drill(d: Drill) -> str:
+def format_drill(d: Drill, library: Library | None = None) -> str:
     """A drill in full, as readable text."""
     out = [f"{d.name} ({d.id}) - {d.role}", d.summary, ""]
     out.append(f"Sets x reps: {d.sets} x {d.reps}; rest {d.rest_s:g} s; one rep {d.rep_seconds:g} s "
@@ -112,7 +113,8 @@ def format_drill(d: Drill) -> str:
         out += ["", f"Form check: {d.form_check}"]
     if d.progression:
         p = d.progression
-        out += ["", f"Move on to {p.to} after {p.rule} [{p.source}]."]
+        rule = library.progression_rule(d) if library else p.rule
+        out += ["", f"Move on to {p.to} after {rule} [{p.source}{', team choice' if p.team_choice else ''}]."]
     if d.regression:
         out.append(f"Step back to {d.regression} after pain.")
     return "\n".join(out)
