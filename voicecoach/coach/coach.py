@@ -86,6 +86,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         self._agenda = Agenda()
         self._paused_from: str | None = None
         self._last_line: str | None = None
+        self._last_kind: str | None = None  # the kind of the last line said ("cue", "count"...)
         self._cut_next = False  # the next line cuts off whatever is playing
         self._out: list[Action] = []
         self.state: str
@@ -235,6 +236,10 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
     def _busy(self) -> bool:
         return self._agenda.busy()
 
+    def _cue_playing(self) -> bool:
+        """A rep's cue is being said (an answer may cut it; never a count)."""
+        return self._busy() and self._last_kind in ("cue", "beat", "mistake")
+
     def _say(self, text: str, kind: str = "info", *, interrupt: bool = False, optional: bool = False,
              remember: bool = True) -> bool:
         """Speak a line (queued after the current one); an optional line is dropped if busy."""
@@ -245,6 +250,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
             return False
         self._agenda.speak(speech_seconds(text, self._rate), interrupt=interrupt)
         self._out.append(Say(text, kind, interrupt))
+        self._last_kind = kind
         if remember:
             self._last_line = text
         return True
