@@ -122,3 +122,20 @@ def coach_lines(transcript, after: str | None = None) -> list[str]:
     """What the coach said, in order (only after the person first said `after`, when given)."""
     start = 0 if after is None else next(i for i, e in enumerate(transcript) if e.who == "user" and e.text == after)
     return [e.text for e in transcript[start:] if e.who == "coach"]
+
+
+
+def person(drill_id: str, form: str = "yes", extra=None):
+    """A person who answers what the coach asks when it asks (`simulate.answering`)."""
+    from voicecoach.coach.simulate import answering
+
+    return answering(form, extra)
+
+
+def session(drill_id: str, settings=None, plan: Plan | None = None, **answers):
+    """A whole session of `drill_id` (a loaded one with its check set first) answered by :func:`person`."""
+    from voicecoach.coach.simulate import simulate
+    from voicecoach.settings import Settings
+
+    lib = library()
+    return simulate(lib, plan or single_drill_plan(lib, drill_id), settings or Settings(), person=person(drill_id, **answers))

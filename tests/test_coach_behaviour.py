@@ -47,8 +47,7 @@ def test_the_cues_rotate_so_no_line_drones():
     assert len(set(cues)) >= 6
     assert all(a != b for a, b in zip(cues, cues[1:]))
     mistakes = [a.text for _t, a in said_with_times(pairs) if a.kind == "mistake"]
-    # the set's focus (said before it) was the first; reps 4 and 8 take the next two (not the last rep)
-    assert mistakes == [m.correction for m in coach.drill.mistakes[1:3]]
+    assert mistakes == []  # nobody reported a mistake: no correction mid-set
 
 
 def test_slower_and_faster_change_the_rep_time_by_twenty_percent():
@@ -77,7 +76,7 @@ def test_terse_is_counts_only_and_full_cues_every_phase():
     assert full.verbosity == "full"
     assert says(command(full, "more_detail"))[0].text == line("pace.most_detail")
     cues = [a for _t, a in said_with_times(run_until(full, "form_check")) if a.kind == "cue"]
-    assert len(cues) > len(normal_cues) + 3
+    assert len(cues) > len(normal_cues)
 
 
 def test_next_skips_the_rest_at_once():

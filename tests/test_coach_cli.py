@@ -71,7 +71,7 @@ def test_diagram_svg_and_mermaid(tmp_path, capsys):
     assert main(["diagram", "--out", str(mmd)]) == 0
     text = mmd.read_text()
     assert text.lstrip("-\n ").startswith("voicecoach coach") and "stateDiagram-v2" in text
-    assert "back_check --> form_check: advance [has_form_check]" in text
+    assert "back_check --> form_check: advance [form_check_due]" in text
 
 
 def test_practice_text_runs_from_typed_commands():

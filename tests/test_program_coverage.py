@@ -178,7 +178,7 @@ FACTS = {
     "hinge-vs-bend hello: band looped under the feet, held in both hands": says(
         "band_good_morning", r"hello", r"band under your feet", r"both hands"),
     "hinge-vs-bend hello: stop at the hamstring stretch": says("band_good_morning", r"stop at the stretch", r"stretch in your hamstrings"),
-    "hinge-vs-bend hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes to stand"),
+    "hinge-vs-bend hello: squeeze the glutes to stand": says("band_good_morning", r"squeeze your glutes"),
     "wall-drill hello: general rule 3 x 12 with good form (a team choice)": progression("band_good_morning", "weighted_rdl", 3, 12, "wall-drill"),
     "hello: steps back to the bodyweight RDL": regression("band_good_morning", "bodyweight_rdl"),
     "three-drills hello: the band is a load, after the unloaded rungs": lambda lib: (

@@ -36,7 +36,7 @@ ERROR_CASES = [
     ("negative tempo", "descent = 3.0", "descent = -1.0", "tempo.descent", "from 0.2 to 20 seconds (got -1.0)"),
     ("zero tempo", "bottom = 1.0", "bottom = 0", "tempo.bottom", "from 0.2 to 20 seconds (got 0)"),
     ("missing tempo phase", "ascent = 2.0\n", "", "tempo.ascent", "missing"),
-    ("empty cue list", 'bottom = ["Touch the wall.", "Feel the hamstrings."]', "bottom = []", "cues.bottom", "must not be empty"),
+    ("empty cue list", 'bottom = ["Touch the wall.", "Hamstrings and glutes."]', "bottom = []", "cues.bottom", "must not be empty"),
     ("cue too long to say", 'top = ["Stand tall.", "Ribs down."]',
      'top = ["' + "now stand up very tall and squeeze your glutes hard like you mean it please" + '"]', "cues.top[0]", "too long"),
     ("progression to unknown drill", 'to = "dowel_hinge"', 'to = "moon_walk"', "progression.to", "unknown drill 'moon_walk'"),

@@ -39,7 +39,7 @@ class CoachSettings:
     count_in_s: float = 10.0  # seconds the ready prompt waits before starting a set; 0 = wait for "next"
     tempo_scale: float = 1.0  # multiplies every phase duration (slower > 1 > faster)
     verbosity: Literal["full", "normal", "terse"] = "normal"  # full cues / rotating cue / counts only
-    mistake_every: int = 4  # a mistake reminder every N reps
+    mistake_every: int = 4  # mid-set, the fix for a mistake the person reported, every N reps
     rest_scale: float = 1.0  # multiplies the drill's rest time
     step_pause_s: float = 2.0  # seconds after each spoken set-up step, to do it
     answer_timeout_s: float = 15.0  # seconds a form-check question waits for yes or no

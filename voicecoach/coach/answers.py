@@ -27,6 +27,9 @@ class AnswersMixin:
             self._say(line("answer.nothing_to_repeat"), "refusal", remember=False)
 
     def say_help(self) -> None:
+        if self.state == "set":  # one short line mid-set, at once; the whole list between sets
+            self._say(line("answer.help_set"), "help", interrupt=self._cue_playing(), remember=False)
+            return
         allowed = (accepted(self.state) | ALWAYS_ON) - NOT_IN_HELP
         phrases = [self.vocabulary.phrases_for(c)[0] for c in Command if c in allowed and c != Command.WEIGHT]
         self._say(line("answer.help", commands=", ".join(phrases)), "help", remember=False)

@@ -19,6 +19,8 @@ class ChecksMixin:
     # ---- after a set -------------------------------------------------------------------------
 
     def ask_back_check(self) -> None:
+        self._back_asked = True
+        self._back_asked_items.add(self._index)
         self._say(line("check.back"), "question")
         self._after_speech(self.settings.answer_timeout_s, "_no_answer")
 
@@ -28,6 +30,7 @@ class ChecksMixin:
         self.trigger("advance")
 
     def ask_form_check(self) -> None:
+        self._form_asked = True
         self._say(self.drill.form_check, "question")
         self._after_speech(self.settings.answer_timeout_s, "_no_answer")
 
@@ -42,10 +45,12 @@ class ChecksMixin:
         if good:
             self._say(line("check.good"), "info", remember=False)
         else:
-            self._say(line("check.not_yet"), "info", remember=False)
+            self._say(line("check.not_yet" if self.more_sets() else "check.not_yet_last"), "info", remember=False)
             drill = self.drill
-            fix = drill.correction(drill.form_fix) or drill.mistakes[self._mistake_turn % len(drill.mistakes)].correction
-            self._say(fix, "mistake")
+            mistake = next((m for m in drill.mistakes if m.id == drill.form_fix), None) \
+                or drill.mistakes[self._mistake_turn % len(drill.mistakes)]
+            self._reported = None if mistake.between_sets else mistake.correction  # repeated mid-set
+            self._say(mistake.correction, "mistake")
         self.trigger("advance")
 
     def answer_yes(self) -> None:
@@ -64,7 +69,9 @@ class ChecksMixin:
 
     def _detail(self, answer: str) -> None:
         self._clear_timers()
-        self._say(self.drill.form_detail.fixes.get(answer) or line("check.skipped"), "mistake")
+        fix = self.drill.form_detail.fixes.get(answer)
+        self._reported = fix or self._reported
+        self._say(fix or line("check.skipped"), "mistake")
         self.trigger("advance")
 
     def detail_head(self) -> None:

@@ -28,6 +28,7 @@ from voicecoach.coach.answers import AnswersMixin
 from voicecoach.coach.checks import ChecksMixin
 from voicecoach.coach.drills import GAP_S, DrillResult, DrillsMixin
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary, load_vocabulary
+from voicecoach.coach.cues import CueScheduler
 from voicecoach.coach.lines import in_sentence, line, number_word, speech_seconds
 from voicecoach.coach.machine import PAUSABLE, accepted, machine_kwargs
 from voicecoach.coach.reps import RepsMixin
@@ -69,8 +70,12 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         self._volume_level = 0
         self._intro: list[tuple[str, str, float]] = []
         self._intro_at = 0
-        self._pending_mistake: str | None = None
         self._mistake_turn = 0
+        self._cues = CueScheduler()
+        self._rep_lines: dict[str, tuple[str, str]] = {}  # this rep's lines by phase
+        self._reported: str | None = None  # the correction after this drill's last "no", repeated mid-set
+        self._back_asked = self._form_asked = False  # this set's questions
+        self._back_asked_items: set[int] = set()  # plan items whose low-back question was asked
         self._results: dict[str, DrillResult] = {}
         self._pain = False
         self._easier_taken = False
@@ -81,6 +86,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         self._agenda = Agenda()
         self._paused_from: str | None = None
         self._last_line: str | None = None
+        self._last_kind: str | None = None  # the kind of the last line said ("cue", "count"...)
         self._cut_next = False  # the next line cuts off whatever is playing
         self._out: list[Action] = []
         self.state: str
@@ -230,6 +236,10 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
     def _busy(self) -> bool:
         return self._agenda.busy()
 
+    def _cue_playing(self) -> bool:
+        """A rep's cue is being said (an answer may cut it; never a count)."""
+        return self._busy() and self._last_kind in ("cue", "beat", "mistake")
+
     def _say(self, text: str, kind: str = "info", *, interrupt: bool = False, optional: bool = False,
              remember: bool = True) -> bool:
         """Speak a line (queued after the current one); an optional line is dropped if busy."""
@@ -240,6 +250,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
             return False
         self._agenda.speak(speech_seconds(text, self._rate), interrupt=interrupt)
         self._out.append(Say(text, kind, interrupt))
+        self._last_kind = kind
         if remember:
             self._last_line = text
         return True
@@ -254,7 +265,6 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
 
     def _clear_timers(self) -> None:
         self._agenda.clear()
-        self._pending_mistake = None
 
     # ---- machine callbacks: conditions ---------------------------------------------------------
 
@@ -266,6 +276,15 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
 
     def has_form_check(self) -> bool:
         return self.drill.form_check is not None
+
+    def back_check_due(self) -> bool:
+        """"Any pain in your low back?": once per drill, after its first set, and after a "no" at the
+        form check (the person can say pain at any time; asking every set teaches them to say no)."""
+        said_no = self._result().good_form.get(self._set) is False
+        return not self._back_asked and (self._index not in self._back_asked_items or said_no)
+
+    def form_check_due(self) -> bool:
+        return self.has_form_check() and not self._form_asked
 
     def has_form_detail(self) -> bool:
         return self.drill.form_detail is not None

@@ -29,6 +29,8 @@ class DrillsMixin:
         drill, item = self.drill, self.item
         self._set = item.start_set
         self._mistake_turn = 0
+        self._cues.new_drill()
+        self._reported = None
         name = in_sentence(drill.name)
         step = self.settings.step_pause_s
         intro = [(line("drill.first" if self._index == 0 else "drill.next", drill=name), "info", GAP_S),

@@ -100,27 +100,6 @@ def cue_rotation(cues: dict[str, tuple[str, ...]], phases: tuple[str, ...]) -> l
     return [(p, cues[p][k]) for k in range(longest) for p in phases if k < len(cues.get(p, ()))]
 
 
-def phase_cue(cues: dict[str, tuple[str, ...]], phases: tuple[str, ...], phase: str, rep: int, verbosity: str) -> str | None:
-    """The cue for `phase` of rep number `rep` (1-based), or None.
-
-    terse: none. full: a cue in every phase, each phase cycling through its own lines. normal: the
-    first cue of every phase on rep 1, then one cue per rep, taking turns through all of them, so the
-    coach never drones the same line.
-    """
-    own = cues.get(phase, ())
-    if verbosity == "terse" or not own:
-        return None
-    if verbosity == "full":
-        return own[(rep - 1) % len(own)]
-    if rep == 1:
-        return own[0]
-    rotation = cue_rotation(cues, phases)
-    first_round = sum(1 for p in phases if cues.get(p))
-    turn_phase, cue = rotation[(first_round + rep - 2) % len(rotation)]
-    return cue if turn_phase == phase else None
-
-
-
 def join_and(items: list[str] | tuple[str, ...]) -> str:
     """"a, b and c"."""
     items = list(items)

@@ -93,22 +93,27 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     # a set of reps; "done" ends it early, then it ends like any other set
     ("done", "set", None, None, "end_set_early"),
     ("back", "set", "ready", None, "restart_set"),
-    ("advance", "set", "back_check", None, "ask_back_check"),
-    # after a set, one question at a time: the low back first (yes is the pain path), then form
+    # after a set, one question at a time: the low back (after the drill's first set, and after a
+    # "no" to the form; yes is the pain path), and the form
+    ("advance", "set", "back_check", "back_check_due", "ask_back_check"),
+    ("advance", "set", "form_check", "has_form_check", "ask_form_check"),
+    *[("advance", "set", dest, guard, action) for dest, guard, action in _AFTER_SET],
     ("yes", "back_check", "safety", None, "safety_stop"),
     ("no", "back_check", None, None, "back_fine"),
     ("next", "back_check", None, None, "skip_question"),
-    ("advance", "back_check", "form_check", "has_form_check", "ask_form_check"),
+    ("advance", "back_check", "form_check", "form_check_due", "ask_form_check"),
     *[("advance", "back_check", dest, guard, action) for dest, guard, action in _AFTER_SET],
     ("yes", "form_check", None, None, "answer_yes"),
     ("no", "form_check", "form_detail", "has_form_detail", "ask_form_detail"),
     ("no", "form_check", None, None, "answer_no"),
     ("next", "form_check", None, None, "skip_question"),
     ("back", "form_check", "ready", None, "redo_set"),
+    ("advance", "form_check", "back_check", "back_check_due", "ask_back_check"),
     *[("advance", "form_check", dest, guard, action) for dest, guard, action in _AFTER_SET],
     *[(answer, "form_detail", None, None, f"detail_{answer}") for answer in ("head", "upper_back", "tailbone")],
     ("back", "form_detail", None, None, "detail_upper_back"),  # "back" answers "your upper back" here
     ("next", "form_detail", None, None, "skip_question"),
+    ("advance", "form_detail", "back_check", "back_check_due", "ask_back_check"),
     *[("advance", "form_detail", dest, guard, action) for dest, guard, action in _AFTER_SET],
     # rest between sets: it ends in the next set (a loaded drill waits for ready)
     ("next", "rest", "ready", None, "prompt_set"),

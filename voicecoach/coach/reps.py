@@ -1,21 +1,20 @@
 """The coach's sets: the ready prompt, reps on the drill's tempo, and the rest that ends in the next set.
 
-Each rep runs through the drill's phases (descent, bottom, ascent, top). A cue belongs to the
-phase it is listed under: it is said at that phase's start if it fits inside the phase, or not at
-all. The descent is marked with a word ("Down.") and, when long, with metronome beats (an earcon,
-never a number: numbers are the rep count's). Mistake corrections take turns through the drill's
-whole list, across sets, so every one is heard: one as the focus before each set, and one every
-``mistake_every`` reps.
+Each rep runs through the drill's phases (descent, bottom, ascent, top). What is said during a
+rep follows one rule, in :mod:`voicecoach.coach.cues`: a line fits its phase, the count always
+wins, and no line repeats within a few reps. A long descent gets metronome beats (an earcon,
+never a number: numbers are the rep count's). Mistake corrections take turns as the one focus
+said before a set; during a set, only the correction for a mistake the person reported (a "no"
+at the form check) is repeated, every ``mistake_every`` reps.
 """
 
 from __future__ import annotations
 
-from voicecoach.coach import lines
-from voicecoach.coach.lines import line, number_word, speech_seconds, spoken_number
+from voicecoach.coach import cues
+from voicecoach.coach.lines import line, number_word, spoken_number
 from voicecoach.events import Earcon
 from voicecoach.program.model import REP_PHASES
 
-FIT_GRACE_S = 0.5  # an optional line may run this far past the end of its phase
 COUNTED_DESCENT_S = 1.5  # a descent at least this long (at the drill's tempo) gets beats
 FAST_REP_S = 3.0  # reps quicker than this are counted with the bare number, and get no mistake reminders
 SET_GAP_S = 0.5
@@ -49,7 +48,8 @@ class RepsMixin:
             self._say_focus()
         last = self._set == item.sets and item.sets > 1
         count_in = 0 if self.waits_for_ready() else self.settings.count_in_s
-        key = ("set.last_ready" if last else "set.ready") + ("_count_in" if count_in > 0 else "")
+        key = ("set.last_ready" if last else "set.only_ready" if item.sets == 1 else "set.ready")
+        key += "_count_in" if count_in > 0 else ""
         self._say(line(key, set=self._set, sets=item.sets, reps=self._target(), count_in=_seconds(count_in)), "prompt")
         if count_in > 0:
             self._after_speech(count_in, "_count_in_over")
@@ -59,8 +59,9 @@ class RepsMixin:
         self._after_speech(0.0, "advance")
 
     def _say_focus(self) -> None:
-        """The next mistake correction in turn, as this set's one focus."""
-        mistakes = self.drill.mistakes
+        """The next mistake correction in turn, as this set's one focus (not a between-sets fix,
+        such as the wall drill's step out: that one is said only when the form check asks for it)."""
+        mistakes = [m for m in self.drill.mistakes if not m.between_sets]
         if mistakes and self._verbosity != "terse":
             self._say(mistakes[self._mistake_turn % len(mistakes)].correction, "mistake")
             self._mistake_turn += 1
@@ -86,62 +87,70 @@ class RepsMixin:
 
     def _open_set(self) -> None:
         self._rep, self._reps_done, self._set_open = 1, 0, True
+        self._back_asked = self._form_asked = False
         self._record("set_started", drill=self.drill.id, set=self._set, variation=self.item.variation, load_kg=self._load_kg)
 
     def _phase_start(self, index: int) -> None:
         drill = self.drill
         phase = REP_PHASES[index]
         seconds = drill.tempo[phase] * self._pace()
-        if index == 0:
-            self._pending_mistake = self._reminder()
-        said_mistake = False
-        if self._pending_mistake and phase != "top" and not self._busy():
-            said_mistake = self._say(self._pending_mistake, "mistake")
-            self._pending_mistake = None
-        cue = None if said_mistake else self._cue(phase)
         fast = self._rep_seconds() < FAST_REP_S
         count = line("set.rep_number" if fast else "set.rep_count", rep=self._rep)
-        if phase == "top":
-            self._pending_mistake = None
-            if cue and self._fits(f"{cue} {count}", seconds):
-                self._say(cue, "cue", optional=True)
+        if index == 0:
+            self._cues.new_rep()
+            self._rep_lines = self._plan_rep(count)
+        planned = self._rep_lines.get(phase)
+        room = cues.phase_room(drill.tempo, self._pace(), REP_PHASES, phase)
+        if phase == "top":  # counts win: the count first, a top cue after it
             self._reps_done = self._rep
             self._say(count, "count", remember=False)
+            if planned:
+                self._say_cue(*planned, room)
         elif phase == "descent" and drill.tempo[phase] >= COUNTED_DESCENT_S:
-            first = cue if cue and self._fits(cue, seconds) else None
-            if first:
-                self._say(first, "cue", optional=True)
-            elif not said_mistake and self._verbosity != "terse":
-                self._say(line("beat.descent"), "beat", optional=True, remember=False)
+            if planned:
+                self._say_cue(*planned, room)
+            elif not self._rep_lines and self._verbosity != "terse" and self._cues.fresh(line("beat.descent")):
+                self._say_cue(line("beat.descent"), "beat", room)  # only in a rep that says nothing else
             beats = round(drill.tempo[phase])
             for k in range(1, beats):
                 self._at(k * seconds / beats, "_beat")
-        elif cue and self._fits(cue, seconds):
-            self._say(cue, "cue", optional=True)
+        elif planned:
+            self._say_cue(*planned, room)
         self._at(seconds, "_phase_end", index)
 
-    def _reminder(self) -> str | None:
-        """The mistake correction due at the start of this rep, if any (its turn comes next)."""
-        mistakes = self.drill.mistakes
-        every = self.settings.mistake_every
-        if (self._verbosity == "terse" or not mistakes or every <= 0 or self._rep % every
+    def _plan_rep(self, count: str) -> dict[str, tuple[str, str]]:
+        """What this rep says, by phase: (text, kind). The rule is :mod:`voicecoach.coach.cues`."""
+        drill, pace, rate = self.drill, self._pace(), self._rate
+        reminder = self._reminder(rate)
+        if reminder:
+            return {REP_PHASES[0]: (reminder, "mistake")}
+        room = {p: cues.phase_room(drill.tempo, pace, REP_PHASES, p) for p in REP_PHASES[:-1]}
+        room[REP_PHASES[-1]] = cues.top_room(drill.tempo, pace, REP_PHASES, count, rate)
+        planned = self._cues.rep_cue(drill.cues, REP_PHASES, room, rate, self._verbosity)
+        return {phase: (text, "cue") for phase, text in planned.items()}
+
+    def _say_cue(self, text: str, kind: str, room: float) -> None:
+        """A line of the rep, said only if it still ends within `room` seconds once what is playing
+        has ended (a count still playing delays it; it never delays a count); noted as said."""
+        if kind == "mistake":
+            room = cues.before_count(self.drill.tempo, self._pace(), REP_PHASES)
+        lead = 0.0 if self._cut_next else self._agenda.speech_lead()  # "ready" over the prompt cuts it
+        if cues.fits(text, self._rate, room, lead):
+            self._say(text, kind, remember=kind != "beat")
+            self._cues.said(text)
+
+    def _reminder(self, rate: float) -> str | None:
+        """The correction the person last needed (a "no" at the form check), once in a while mid-set,
+        when it fits the rep before the count; never a mistake nobody reported."""
+        text, every = self._reported, self.settings.mistake_every
+        if (not text or self._verbosity == "terse" or every <= 0 or self._rep % every
                 or self._rep == self._target() or self._rep_seconds() < FAST_REP_S):
             return None
-        text = mistakes[self._mistake_turn % len(mistakes)].correction
-        if not self._fits(text, self._rep_seconds()):
-            return None
-        self._mistake_turn += 1
-        return text
+        room = cues.before_count(self.drill.tempo, self._pace(), REP_PHASES)
+        return text if self._cues.fresh(text) and cues.fits(text, rate, room) else None
 
     def _rep_seconds(self) -> float:
         return self.drill.rep_seconds * self._pace()
-
-    def _cue(self, phase: str) -> str | None:
-        return lines.phase_cue(self.drill.cues, REP_PHASES, phase, self._rep, self._verbosity)
-
-    def _fits(self, text: str, seconds: float) -> bool:
-        """Whether a line said now ends within `seconds` (plus a little grace)."""
-        return speech_seconds(text, self._rate) <= seconds + FIT_GRACE_S
 
     def _beat(self) -> None:
         self._out.append(Earcon("beat"))
@@ -161,7 +170,8 @@ class RepsMixin:
         self._result().reps[self._set] = self._reps_done
         self._record_set_done(early)
         if early:
-            self._say(line("set.ended_early" if self._reps_done else "set.ended_none", reps=self._reps_done), "info")
+            key = "set.ended_none" if not self._reps_done else "set.ended_one" if self._reps_done == 1 else "set.ended_early"
+            self._say(line(key, reps=self._reps_done), "info")
         else:
             if self.drill.set_end:
                 self._say(self.drill.set_end, "setup")
@@ -206,10 +216,11 @@ class RepsMixin:
         key = "rest.start_last" if self._set == item.sets and item.sets > 1 else "rest.start"
         lead = self._agenda.speech_lead()  # the rest starts when it is announced
         self._say(line(key, seconds=spoken_number(seconds), set=self._set, sets=item.sets), "info")
-        if self.drill.rest_focus:  # the drill's own step for the next set (003: step out from the wall)
-            for text in self.drill.rest_focus:
+        felt = self._result().good_form.get(self._set - 1)
+        if self.drill.rest_focus and felt is None:  # the drill's own step, when no answer said it worked
+            for text in self.drill.rest_focus:  # (003: step out from the wall until the hamstrings work)
                 self._say(text, "setup")
-        else:
+        elif felt is not False:  # after a "no", its fix was just said: that is the focus
             self._say_focus()
         if seconds >= 30:
             self._at(lead + seconds / 2, "_announce", "rest.halfway")

@@ -83,12 +83,34 @@ class _SimSpeaker:
         return SpeechDone(self.next_id - 1, now)
 
 
+def answering(form: str = "yes", extra: Callable[[Entry], str | None] | None = None) -> Callable[[Entry], str | None]:
+    """A `person` for :func:`simulate` who answers what the coach asks, when it asks: ready, no
+    low-back pain, `form` to the form check, strength, eight kilos. `extra(entry)` answers first."""
+    from voicecoach.coach.lines import line
+
+    answers = {line("check.back"): "no", line("goal.ask"): "strength", line("weight.ask"): "eight kilos"}
+
+    def reply(entry: Entry) -> str | None:
+        said = extra(entry) if extra else None
+        if said or entry.who != "coach":
+            return said
+        if "Say ready" in entry.text:
+            return "ready"
+        if entry.state == "form_check" and entry.text.endswith("?"):
+            return form
+        return answers.get(entry.text)
+    return reply
+
+
 def simulate(library: Library, plan: Plan, settings: Settings, script: list[ScriptLine] = (),
              max_seconds: float = MAX_SESSION_S, recorder: Recorder | None = None,
-             progress_line: Callable[[], str] | None = None) -> list[Entry]:
+             progress_line: Callable[[], str] | None = None,
+             person: Callable[[Entry], str | None] | None = None, reply_after_s: float = 0.5) -> list[Entry]:
     """Play a session with `script`'s commands; return the transcript, in time order.
 
     With a `recorder`, every history `Record` the coach emits is handed to it, as in a live session.
+    With a `person`, each coach line heard is shown to it; a phrase it returns is said
+    `reply_after_s` seconds after that line ends (a person who answers what is asked, when asked).
     """
     clock = FakeClock()
     coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate, progress_line=progress_line)
@@ -96,11 +118,20 @@ def simulate(library: Library, plan: Plan, settings: Settings, script: list[Scri
     pending = deque(script)
     transcript: list[Entry] = []
 
+    def heard(entries: list[Entry]) -> None:
+        transcript.extend(entries)
+        for entry in entries if person else ():
+            phrase = person(entry)
+            if phrase:  # said once the line has been heard; kept in time order with the script
+                at = entry.t + speech_seconds(entry.text, settings.voice.rate) + reply_after_s
+                later = next((i for i, s in enumerate(pending) if s.t > at), len(pending))
+                pending.insert(later, ScriptLine(at, phrase))
+
     def carry_out(actions: list[Any]) -> None:
         for action in actions:
             if isinstance(action, Say):
                 entries, events = speaker.say(action, coach.state, clock.now())
-                transcript.extend(entries)
+                heard(entries)
                 for event in events:
                     carry_out(coach.handle(event))
             elif isinstance(action, Record) and recorder is not None:
@@ -119,7 +150,7 @@ def simulate(library: Library, plan: Plan, settings: Settings, script: list[Scri
             done = speaker.finish(t)
             carry_out(coach.handle(done))
             started = speaker.start_next(t)
-            transcript.extend(started)
+            heard(started)
             for entry in started:
                 carry_out(coach.handle(SpeechStarted(speaker.next_id - 1, t)))
         elif coach.next_due() is not None and coach.next_due() <= t:

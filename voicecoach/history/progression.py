@@ -100,10 +100,7 @@ def _variation_name(drill: Drill, variation_id: str | None) -> str:
 
 def goal_target(library: Library, drill: Drill, goal: str | None) -> tuple[int, int] | None:
     """(sets, reps) a goal picks from a drill's ranges (clamped to them); None without a range or goal."""
-    if drill.reps.low == drill.reps.high or goal not in library.goals:
-        return None
-    chosen = library.goals[goal]
-    return (max(drill.sets.low, min(drill.sets.high, chosen.sets)), max(drill.reps.low, min(drill.reps.high, chosen.reps)))
+    return library.goal_target(drill, goal)
 
 
 def criterion(library: Library, rung: Rung, goal: str | None = None) -> Criterion | None:

@@ -36,7 +36,7 @@ def _library() -> Library:
     return load_library()
 
 
-def drill_json(drill: Drill) -> dict:
+def drill_json(drill: Drill, library: Library | None = None) -> dict:
     """The stable JSON form of a drill (a contract: tests and scripts rely on these keys)."""
     prog = drill.progression
     return {
@@ -61,7 +61,8 @@ def drill_json(drill: Drill) -> dict:
         "load": drill.load,
         "progression": None if prog is None else {
             "to": prog.to, "sets": prog.sets, "reps": prog.reps, "good_form": prog.good_form,
-            "variation": prog.variation, "rule": prog.rule, "source": prog.source,
+            "variation": prog.variation, "rule": library.progression_rule(drill) if library else prog.rule,
+            "source": prog.source,
         },
         "regression": drill.regression,
         "sources": list(drill.sources),
@@ -73,7 +74,7 @@ def run_list(args: argparse.Namespace, settings) -> int:
     library = _library()
     drills = library.ordered()
     if args.json:
-        json.dump([drill_json(d) for d in drills], sys.stdout, indent=2)
+        json.dump([drill_json(d, library) for d in drills], sys.stdout, indent=2)
         print()
         return 0
     rows = [("ID", "NAME", "ROLE", "SETS x REPS", "REST", "NEXT")]
@@ -91,9 +92,9 @@ def run_show(args: argparse.Namespace, settings) -> int:
         raise UserError(f"no drill {args.drill_id!r}; `voicecoach drills` lists them", 2)
     drill = library[args.drill_id]
     if args.json:
-        print(json.dumps(drill_json(drill), indent=2))
+        print(json.dumps(drill_json(drill, library), indent=2))
         return 0
-    print(format_drill(drill, library.seeds))
+    print(format_drill(drill, library))
     return 0
 
 
@@ -114,8 +115,9 @@ def cite(article: dict[str, str]) -> str:
     return f"\"{article['title']}\" ({article['author']})"
 
 
-def format_drill(d: Drill, sources: dict[str, dict[str, str]]) -> str:
-    """A drill in full, as readable text; `sources` (the library's) gives the cited titles."""
+def format_drill(d: Drill, library: Library) -> str:
+    """A drill in full, as readable text; the library gives the cited titles and the goal's rule."""
+    sources = library.seeds
     out = [f"{d.name} ({d.id}) - {d.role}", d.summary, ""]
     out.append(f"Sets x reps: {d.sets} x {d.reps}; rest {d.rest_s:g} s; one rep {d.rep_seconds:g} s "
                f"({', '.join(f'{p} {s:g}' for p, s in d.tempo.items())})")
@@ -134,7 +136,8 @@ def format_drill(d: Drill, sources: dict[str, dict[str, str]]) -> str:
         out += ["", f"Form check: {d.form_check}"]
     if d.progression:
         p = d.progression
-        out += ["", f"Move on to {p.to} after {p.rule} [{p.source}]."]
+        rule = library.progression_rule(d) if library else p.rule
+        out += ["", f"Move on to {p.to} after {rule} [{p.source}{', team choice' if p.team_choice else ''}]."]
     if d.regression:
         out.append(f"Step back to {d.regression} after pain.")
     return "\n".join(out)

@@ -125,7 +125,10 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     def mistake(item: dict, where: str) -> Mistake | None:
         parts = (c.text(item, "id", where), c.text(item, "name", where),
                  c.text(item, "correction", where, max_words=MAX_CUE_WORDS + 4), c.source(item, "source", where))
-        return Mistake(*parts) if None not in parts else None
+        between = item.get("between_sets", False)
+        if not isinstance(between, bool):
+            c.problem(f"{where}.between_sets", "must be true or false")
+        return Mistake(*parts, between_sets=between is True) if None not in parts else None
 
     def safety_rule(item: dict, where: str) -> SafetyRule | None:
         parts = (c.text(item, "id", where), c.text(item, "text", where), c.source(item, "source", where))
@@ -135,7 +138,7 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
         parts = (c.text(item, "id", where), c.text(item, "name", where), c.text(item, "instruction", where))
         return Variation(*parts) if None not in parts else None
 
-    mistakes = _table_list(c, "mistakes", {"id", "name", "correction", "source"}, mistake, True)
+    mistakes = _table_list(c, "mistakes", {"id", "name", "correction", "source", "between_sets"}, mistake, True)
     safety = _table_list(c, "safety", {"id", "text", "source"}, safety_rule, True)
     variations = _table_list(c, "variations", {"id", "name", "instruction"}, variation, False)
     form_check = c.text(t, "form_check", required=False)
@@ -150,7 +153,7 @@ def _drill_from_table(c: Checker, file: Path) -> Drill | None:
     if primer:
         c.links.append(("primer", primer))
     elif resistance != "none":
-        c.problem("primer", "a drill with an external load needs an unloaded primer drill (004)")
+        c.problem("primer", "a drill with an external load needs an unloaded primer drill (three-drills)")
     stop = c.text(t, "stop", required=False)
     form_fix = c.text(t, "form_fix", required=False)
     if form_fix and form_fix not in {m.id for m in mistakes}:

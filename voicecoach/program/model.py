@@ -61,6 +61,7 @@ class Mistake:
     name: str
     correction: str
     source: str
+    between_sets: bool = False  # fixed where the person stands (the wall drill's step out), not mid-rep
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,13 @@ class FormDetail:
     fixes: dict[str, str]  # answer (a DETAIL_ANSWERS command) -> spoken correction
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Goal:
-    """What a range of sets and reps (004: "depending on your goals") becomes for one goal."""
+    """What a range of sets and reps (three-drills: "depending on your goals") becomes for one goal."""
 
     sets: int
     reps: int
@@ -142,7 +147,7 @@ class Drill:
     variations: tuple[Variation, ...]
     load: bool  # a weight in the hands: asked for in kilos and recorded per set
     sources: tuple[str, ...]  # seed ids the drill's facts come from
-    resistance: str = "none"  # "none", "band" or "weight": any but none is an external load (004)
+    resistance: str = "none"  # "none", "band" or "weight": any but none is an external load (three-drills)
     primer: str | None = None  # the unloaded drill done as one checked set before this one
     stop: str | None = None  # the safe stop for this drill, said at once on pain
     form_fix: str | None = None  # the mistake id a "no" to the form check means
@@ -161,7 +166,7 @@ class Drill:
 
     @property
     def loaded(self) -> bool:
-        """An external load (band or weight): needs the unloaded pattern first (004)."""
+        """An external load (band or weight): needs the unloaded pattern first (three-drills)."""
         return self.resistance != "none"
 
     def correction(self, mistake_id: str | None) -> str | None:
@@ -207,6 +212,25 @@ class Library:
 
     def __getitem__(self, drill_id: str) -> Drill:
         return self.drills[drill_id]
+
+    def goal_target(self, drill: Drill, goal: str | None) -> tuple[int, int] | None:
+        """(sets, reps) a goal picks from a drill's ranges (clamped to them); None without a range or goal."""
+        if drill.reps.low == drill.reps.high or goal not in self.goals:
+            return None
+        chosen = self.goals[goal]
+        return (max(drill.sets.low, min(drill.sets.high, chosen.sets)), max(drill.reps.low, min(drill.reps.high, chosen.reps)))
+
+    def progression_rule(self, drill: Drill) -> str | None:
+        """How to move on from `drill`, in words; for a drill with a range, each goal's sets and reps
+        (the coach judges by the person's goal: one place, ``[goals]`` in program.toml)."""
+        prog = drill.progression
+        if prog is None:
+            return None
+        targets = {name: self.goal_target(drill, name) for name in self.goals}
+        if not any(targets.values()):
+            return prog.rule
+        said = "; ".join(f"{name}, {_count(sets, 'set')} of {reps}" for name, (sets, reps) in targets.items())
+        return f"the sets and reps of your goal{' with good form' if prog.good_form else ''} ({said})"
 
     def __iter__(self):
         return iter(self.drills.values())

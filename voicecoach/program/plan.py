@@ -28,7 +28,7 @@ class Plan:
     """A session's drills in order, and lines to say at the welcome (promotion, step back, resume).
 
     `pain_check`: the last session had pain, so the coach first asks whether it still hurts.
-    `ask_goal`: no goal is known yet and a drill today has a range of sets and reps (004).
+    `ask_goal`: no goal is known yet and a drill today has a range of sets and reps (three-drills).
     """
 
     items: tuple[PlanItem, ...]
@@ -38,7 +38,7 @@ class Plan:
 
 
 def primer_item(library: Library, drill_id: str) -> PlanItem | None:
-    """The unloaded check set a loaded drill needs first (004), or None for an unloaded drill."""
+    """The unloaded check set a loaded drill needs first (three-drills), or None for an unloaded drill."""
     drill = library[drill_id]
     if not drill.loaded or not drill.primer:
         return None
@@ -47,7 +47,7 @@ def primer_item(library: Library, drill_id: str) -> PlanItem | None:
 
 
 def with_primers(library: Library, items: list[PlanItem]) -> list[PlanItem]:
-    """`items` with each loaded drill's unloaded check set before it (004; also its warm-up)."""
+    """`items` with each loaded drill's unloaded check set before it (three-drills; also its warm-up)."""
     out: list[PlanItem] = []
     for item in items:
         primer = primer_item(library, item.drill_id) if item.start_set == 1 else None
