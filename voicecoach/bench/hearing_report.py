@@ -93,13 +93,16 @@ def breaks_table(summary: dict) -> str:
                 continue
             rt60 = ours.get("rt60_measured_s") or []
             spread = f"RT60 measured {rt60[0]:g}-{rt60[-1]:g} s (median {rt60[len(rt60) // 2]:g})" if rt60 else "no room"
-            per = lambda table, unit: ", ".join(f"{label} {unit}: {_pct(r) if r is not None else '-'} % ({n})"
-                                                for label, (r, n) in table.items())
             lines.append(f"{engine} {room}: {spread}")
             if rt60:
-                lines.append(f"    by RT60: {per(ours['first_time_by_rt60'], 's')}")
-            lines.append(f"    by distance: {per(ours['first_time_by_distance'], 'm')}")
+                lines.append(f"    by RT60: {_per_bin(ours['first_time_by_rt60'], 's')}")
+            lines.append(f"    by distance: {_per_bin(ours['first_time_by_distance'], 'm')}")
     return "\n".join(lines)
+
+
+def _per_bin(table: dict, unit: str) -> str:
+    """``"0.3-0.4 s: 50 % (6), ..."`` from {bin: [ratio, commands]}."""
+    return ", ".join(f"{label} {unit}: {_pct(ratio) if ratio is not None else '-'} % ({n})" for label, (ratio, n) in table.items())
 
 
 def _nan(value) -> bool:
