@@ -21,7 +21,8 @@ from pathlib import Path
 
 REALSPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "realspeech"
 FIGURES = ("commands", "obeyed_first_time", "obeyed_first_time_between_lines", "obeyed_first_time_over_coach",
-           "missed_per_100", "wrong_per_100", "unwanted_per_hour", "unwanted", "latency_p50_s", "latency_p95_s")
+           "missed_per_100", "wrong_per_100", "unwanted_per_hour", "unwanted", "latency_p50_s", "latency_p95_s",
+           "rt60_measured_s", "first_time_by_rt60", "first_time_by_distance")
 
 
 def one_session(job: tuple[str, int]):
@@ -65,7 +66,7 @@ def main() -> None:
     from voicecoach.bench.sessionscore import score
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--room", default="quiet", help="earbuds, quiet, noise10 or music6")
+    parser.add_argument("--room", default="quiet", help="a room kind of voicecoach.bench.room.ROOM_KINDS (earbuds, living, quiet, noise10, music6, ...)")
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()

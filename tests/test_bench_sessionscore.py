@@ -56,3 +56,17 @@ def test_a_decision_answers_the_attempt_of_its_own_command_when_two_overlap():
 def test_no_sessions_give_no_figures_rather_than_zero():
     figures = score([])
     assert figures["commands"] == 0 and math.isnan(figures["obeyed_first_time"])
+
+
+def test_first_time_is_split_by_the_rooms_rt60_and_the_persons_distance():
+    near, far = _intention(0, "next", 10.0), _intention(1, "pause", 20.0)
+    near.attempts[0].distance_m, far.attempts[0].distance_m = 1.7, 2.8
+    reverberant = _log([near, far], [("next", 10.7)])
+    reverberant.rt60_s = 0.55
+    dry = _log([_intention(0, "next", 10.0)], [("next", 10.7)])
+    dry.rt60_s = 0.32
+    dry.intentions[0].attempts[0].distance_m = 1.6
+    figures = score([reverberant, dry])
+    assert figures["rt60_measured_s"] == [0.32, 0.55]
+    assert figures["first_time_by_rt60"] == {"0.3-0.4": [1.0, 1], "0.5-0.6": [0.5, 2]}
+    assert figures["first_time_by_distance"] == {"1.5-2": [1.0, 2], "2.5-3": [0.0, 1]}

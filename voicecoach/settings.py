@@ -78,6 +78,8 @@ class ListenSettings:
     echo_cancel: Literal["auto", "webrtc", "system", "off"] = "auto"  # webrtc: ours (AEC3 + a linear canceller); system: the sound server's; auto: system if loaded, else ours (docs/listening.md)
     vad: Literal["auto", "silero", "webrtc"] = "auto"  # voice activity for the end-of-word wait: Silero, PocketSphinx's WebRTC-style one, or auto: Silero, the WebRTC-style one on the echo canceller's output
     noise_suppression: Literal["off", "low", "moderate", "high", "very_high"] = "off"  # WebRTC NS: 6 / 12 / 18 / 21 dB of noise removed
+    live_partials: bool = False  # PocketSphinx: partial results on the audio as it comes, not 0.3 s late as its endpointer hands it back; off: no clear gain yet (docs/listening.md)
+    utterance_end: Literal["speech", "sound"] = "speech"  # PocketSphinx: speech: an utterance ends where Silero hears speech end, though music or noise goes on; sound: its endpointer alone (docs/listening.md)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-session", action="store_true", help="skip the session figures")
     p.add_argument("--no-hearing", action="store_true", help="skip the whole simulated sessions in rooms")
     p.add_argument("--sessions", type=int, default=None, help="simulated sessions per engine and room kind")
-    p.add_argument("--room", action="append", default=[], help="only this room kind (earbuds, quiet, noise10, music6); repeatable")
+    p.add_argument("--room", action="append", default=[], help="only this room kind (earbuds, living, quiet, noise10, music6, music10); repeatable")
     p.add_argument("--hearing-budget", type=float, default=None, help="wall seconds per engine and room kind for the sessions")
     p.add_argument("--stream-items", type=int, default=None, help="command items in the continuous-stream pass (0 = skip)")
     p.add_argument("--no-recognition", action="store_true", help="skip the per-file recognition passes")

@@ -64,6 +64,7 @@ class SessionLog:
     coach_talk: list[tuple[float, float]] = field(default_factory=list)  # when the loudspeaker played
     end_reason: str = ""
     cpu_s: float = 0.0
+    rt60_s: float = float("nan")  # the room's measured reverberation time (NaN: earbuds)
 
     @property
     def attempts(self) -> list[Attempt]:
@@ -237,7 +238,8 @@ def run_session(setup: SessionSetup) -> SessionLog:
     mic = Microphone(setup.room, setup.seed)
     persona = Persona(setup.bank, setup.seed, setup.length_s, setup.pain)
     listener = setup.listener
-    log = SessionLog(setup.seed, setup.room.kind.name, setup.drill)
+    log = SessionLog(setup.seed, setup.room.kind.name, setup.drill,
+                     rt60_s=setup.room.rt60_s if setup.room.kind.echo else float("nan"))
     said: list[tuple[str, str]] = []
     commands: list[frozenset | None] = [None]
 
@@ -278,6 +280,8 @@ def run_session(setup: SessionSetup) -> SessionLog:
         if utterance is not None:
             position = coach.position["set"] - 1
             mic.add(sample, setup.room.person(utterance.clip.audio, position))
+            if utterance.attempt is not None:
+                utterance.attempt.distance_m = setup.room.distance(position)
             if utterance.attempt is not None and utterance.attempt.command == "stop" and stop_said_at is None:
                 stop_said_at = t
         played = voice.block(sample, BLOCK)

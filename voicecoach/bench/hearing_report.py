@@ -82,6 +82,29 @@ def table(summary: dict) -> str:
     return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip() for line in lines)
 
 
+def breaks_table(summary: dict) -> str:
+    """Ours per room: the rooms' measured RT60s, and obeyed first time per RT60 and per distance
+    of the person ("78 % (23)": 78 % of 23 commands), so a reader sees where hearing breaks."""
+    lines = []
+    for engine, rooms in summary.items():
+        for room, cell in rooms.items():
+            ours = cell.get("ours")
+            if not ours:
+                continue
+            rt60 = ours.get("rt60_measured_s") or []
+            spread = f"RT60 measured {rt60[0]:g}-{rt60[-1]:g} s (median {rt60[len(rt60) // 2]:g})" if rt60 else "no room"
+            lines.append(f"{engine} {room}: {spread}")
+            if rt60:
+                lines.append(f"    by RT60: {_per_bin(ours['first_time_by_rt60'], 's')}")
+            lines.append(f"    by distance: {_per_bin(ours['first_time_by_distance'], 'm')}")
+    return "\n".join(lines)
+
+
+def _per_bin(table: dict, unit: str) -> str:
+    """``"0.3-0.4 s: 50 % (6), ..."`` from {bin: [ratio, commands]}."""
+    return ", ".join(f"{label} {unit}: {_pct(ratio) if ratio is not None else '-'} % ({n})" for label, (ratio, n) in table.items())
+
+
 def _nan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 

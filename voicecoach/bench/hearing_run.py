@@ -30,7 +30,8 @@ PIPELINES = ("ours", "previous", "naive")
 # The listening defaults as they were before this bench (issue 5's tuning, measured per file).
 PREVIOUS = ListenSettings(barge_in="half", stable_partial_s=0.09, min_confidence=0.6, strict_confidence=0.8,
                           barge_in_confidence=0.75, speech_tail_s=0.4, end_silence_s=0.15, utterance_end_s=0.45,
-                          echo_cancel="off", vad="webrtc", noise_suppression="off")
+                          echo_cancel="off", vad="webrtc", noise_suppression="off",
+                          utterance_end="sound", live_partials=False)
 DRILLS = ("wall_hinge", "dowel_hinge", "band_good_morning", "bodyweight_rdl", "weighted_rdl", "kettlebell_swing",
           "glute_bridge")
 GRACE_S = 60.0  # a cell this long past its budget is stopped (one session took too long)
@@ -97,7 +98,8 @@ def make_listener(engine: Engine, pipeline: str, room: str, model=None, ours: Li
     else:
         from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 
-        recognizer = PocketSphinxRecognizer(phrases, dither=not raw, vad=settings.vad)
+        recognizer = PocketSphinxRecognizer(phrases, dither=not raw, vad=settings.vad,
+                                            speech_end=settings.utterance_end == "speech", live=settings.live_partials)
     listener = Listener(recognizer, vocabulary, settings, lambda event: None)
     if pipeline == "naive":
         listener.decider = NaiveDecider(vocabulary)

@@ -131,6 +131,7 @@ class Attempt:
     start: float  # audio seconds
     word_end: float
     over_coach: bool  # the coach was talking when it began
+    distance_m: float = float("nan")  # from the person to the microphone (set by the session)
 
 
 @dataclass

@@ -41,14 +41,18 @@ class RoomKind:
     noise: tuple[str, ...] = ()  # noise recordings to draw from (names of NOISE_FILES), () = none
     noise_db: float = 0.0  # noise this far below the person's speech at the microphone
     label: str = ""
+    rt60_s: tuple[float, float] = (0.2, 0.6)  # reverberation time drawn (and measured) in this range
 
 
 ROOM_KINDS: dict[str, RoomKind] = {
     "earbuds": RoomKind("earbuds", echo=False, label="earbuds (no echo, person close)"),
+    "living": RoomKind("living", echo=True, noise=("tap", "bike"), noise_db=20.0, rt60_s=(0.3, 0.5),
+                       label="speaker in a furnished living room"),
     "quiet": RoomKind("quiet", echo=True, noise=("tap", "bike"), noise_db=20.0, label="speaker in a quiet room"),
     "noise10": RoomKind("noise10", echo=True, noise=("kitchen", "tap", "bike"), noise_db=10.0,
                         label="speaker, household noise 10 dB below"),
     "music6": RoomKind("music6", echo=True, noise=("music",), noise_db=6.0, label="speaker, music 6 dB below"),
+    "music10": RoomKind("music10", echo=True, noise=("music",), noise_db=10.0, label="speaker, music 10 dB below"),
 }
 
 # The real noise recordings of ../shared/realspeech/_noise/ (README there).
@@ -82,6 +86,10 @@ class Room:
         return (f"{x:.1f}x{y:.1f}x{z:.1f} m, RT60 {self.rt60_s:.2f} s, person at "
                 f"{'/'.join(f'{d:.1f}' for d in self.person_distances_m)} m, noise {self.noise_name}"
                 + (f" {self.kind.noise_db:g} dB below" if self.noise is not None else ""))
+
+    def distance(self, position: int) -> float:
+        """How far the person stands from the microphone at `position`, in metres."""
+        return self.person_distances_m[position % len(self.person_distances_m)]
 
     def person(self, clip: np.ndarray, position: int) -> np.ndarray:
         """A level-normalised clip as the microphone hears it from `position` (reverb tail kept)."""
@@ -155,18 +163,13 @@ def make_room(kind: RoomKind | str, seed: int, realspeech: Path | None = None, p
         import pyroomacoustics as pra
 
         size = (float(rng.uniform(3.0, 5.0)), float(rng.uniform(4.0, 6.0)), float(rng.uniform(2.4, 2.8)))
-        rt60 = float(rng.uniform(0.2, 0.6))
-        absorption, max_order = pra.inverse_sabine(rt60, list(size))
-        shoebox = pra.ShoeBox(list(size), fs=RATE, materials=pra.Material(absorption), max_order=max_order)
+        rt60 = float(rng.uniform(*kind.rt60_s))
         mic = np.array([size[0] / 2 + rng.uniform(-0.5, 0.5), 0.6 + rng.uniform(0, 0.4), 0.9])
         speaker = mic + _offset(rng, 0.8, 1.2, size, mic)
         people = [mic + _offset(rng, 1.5, 3.0, size, mic, height=rng.uniform(1.2, 1.7)) for _ in range(positions)]
         noise_pos = mic + _offset(rng, 1.5, 3.5, size, mic, height=1.0)
-        shoebox.add_microphone(mic)
-        for position in (speaker, *people, noise_pos):
-            shoebox.add_source(list(position))
-        shoebox.compute_rir()
-        rirs = [np.asarray(r, np.float64) for r in shoebox.rir[0]]
+        absorption, max_order = calibrated_absorption(rt60, size, mic, people[0])
+        rirs = _rirs(size, absorption, max_order, mic, (speaker, *people, noise_pos))
         room.size_m, room.rt60_s = size, float(pra.experimental.measure_rt60(rirs[1], fs=RATE))
         room.person_distances_m = [float(np.linalg.norm(p - mic)) for p in people]
         person_gain = _speech_gain(rirs[1])
@@ -195,6 +198,41 @@ def make_room(kind: RoomKind | str, seed: int, realspeech: Path | None = None, p
         room.noise = room.noise * gain
     return room
 
+
+
+RT60_TOLERANCE = 0.08  # a room's measured RT60 is within this fraction of the drawn one
+CALIBRATION_STEPS = 4
+
+
+def _rirs(size, absorption: float, max_order: int, mic: np.ndarray, sources) -> list[np.ndarray]:
+    """Image-source impulse responses from each source to the microphone of a shoebox room."""
+    import pyroomacoustics as pra
+
+    shoebox = pra.ShoeBox(list(size), fs=RATE, materials=pra.Material(absorption), max_order=max_order)
+    shoebox.add_microphone(mic)
+    for position in sources:
+        shoebox.add_source(list(position))
+    shoebox.compute_rir()
+    return [np.asarray(r, np.float64) for r in shoebox.rir[0]]
+
+
+def calibrated_absorption(rt60: float, size, mic: np.ndarray, source: np.ndarray) -> tuple[float, int]:
+    """Wall absorption and image-source order that give this room `rt60` as measured at the mic.
+
+    Sabine's inversion (``pyroomacoustics.inverse_sabine``) assumes a diffuse field; a shoebox's
+    image sources decay slower than that, so the measured RT60 came out up to 45 % longer than
+    the one asked for (0.84 s for 0.58 s). The absorption is scaled by measured / wanted (RT60 is
+    inversely proportional to it) until the measured value is within :data:`RT60_TOLERANCE`.
+    """
+    import pyroomacoustics as pra
+
+    absorption, max_order = pra.inverse_sabine(rt60, list(size))
+    for _ in range(CALIBRATION_STEPS):
+        measured = float(pra.experimental.measure_rt60(_rirs(size, absorption, max_order, mic, [source])[0], fs=RATE))
+        if abs(measured / rt60 - 1) <= RT60_TOLERANCE:
+            break
+        absorption = min(0.99, absorption * measured / rt60)
+    return absorption, max_order
 
 
 def _offset(rng: np.random.Generator, near: float, far: float, size: tuple[float, float, float], mic: np.ndarray,

@@ -135,6 +135,7 @@ def _hearing(options: Options, report: Report, real: Path | None, say) -> None:
     report.rows += hearing_report.rows(summary)
     report.details["sessions"] = summary
     report.extra_tables["whole sessions"] = hearing_report.table(summary)
+    report.extra_tables["where hearing breaks (ours)"] = hearing_report.breaks_table(summary)
 
 
 def _stream(options: Options, folder: Path, items, report: Report, say) -> None:

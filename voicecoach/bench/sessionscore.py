@@ -13,7 +13,10 @@ coach. A decision belongs to an attempt when it comes between the attempt's firs
   on the person's other speech or on noise) plus wrong actions, per hour of session;
 * **latency**: decision time minus the end of the word, for right decisions, p50 / p95;
 * **a person's cost**: attempts per intention until obeyed; intentions never obeyed;
-* the **confusion** of intended vs acted on first attempts.
+* the **confusion** of intended vs acted on first attempts;
+* **where hearing breaks**: obeyed first time per measured RT60 of the room and per distance of
+  the person from the microphone (:data:`RT60_BINS`, :data:`DISTANCE_BINS`), and the measured
+  RT60s themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Iterable
 import numpy as np
 
 REACTION_S = 2.0  # a decision this long after the word ends still answers it
+RT60_BINS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8)  # seconds: bin edges for the per-RT60 figures
+DISTANCE_BINS = (0.0, 1.0, 1.5, 2.0, 2.5, 3.0)  # metres: the first bin is earbuds (person close)
 
 
 def _attribute(log) -> tuple[dict[tuple[int, int], list], list]:
@@ -63,6 +68,8 @@ def score(logs: Iterable) -> dict:
     attempts_needed: list[int] = []
     never = 0
     confusion: Counter = Counter()
+    by_rt60: dict[str, list[int]] = {}  # bin -> [right first time, commands]
+    by_distance: dict[str, list[int]] = {}
     hours = sum(log.duration_s for log in logs) / 3600.0
     for log in logs:
         owned, stray = _attribute(log)
@@ -78,6 +85,11 @@ def score(logs: Iterable) -> dict:
             confusion[(intention.command, acted)] += 1
             split = first["over" if attempt0.over_coach else "between"]
             split[1] += 1
+            for table, value, edges in ((by_rt60, log.rt60_s, RT60_BINS),
+                                        (by_distance, attempt0.distance_m, DISTANCE_BINS)):
+                tally = table.setdefault(_bin(value, edges), [0, 0])
+                tally[0] += acted == intention.command
+                tally[1] += 1
             if acted == intention.command:
                 split[0] += 1
             elif acted == "none":
@@ -116,7 +128,26 @@ def score(logs: Iterable) -> dict:
         "attempts_per_command": round(float(np.mean(attempts_needed)), 3) if attempts_needed else math.nan,
         "never_obeyed": never,
         "confusion": {f"{said}->{acted}": n for (said, acted), n in sorted(confusion.items())},
+        "rt60_measured_s": sorted(round(log.rt60_s, 2) for log in logs if not math.isnan(log.rt60_s)),
+        "first_time_by_rt60": _rates(by_rt60, RT60_BINS),
+        "first_time_by_distance": _rates(by_distance, DISTANCE_BINS),
     }
+
+
+def _bin(value: float, edges: tuple[float, ...]) -> str:
+    """The label of the bin `value` falls in ("-" for NaN, open-ended past the last edge)."""
+    if math.isnan(value):
+        return "-"
+    for low, high in zip(edges, edges[1:]):
+        if value < high:
+            return f"{low:g}-{high:g}"
+    return f">={edges[-1]:g}"
+
+
+def _rates(tallies: dict[str, list[int]], edges: tuple[float, ...]) -> dict[str, list]:
+    """{bin: [first-time ratio, commands]} in bin order."""
+    order = [_bin(low, edges) for low in edges[:-1]] + [f">={edges[-1]:g}", "-"]
+    return {label: [_ratio(*tallies[label]), tallies[label][1]] for label in order if label in tallies}
 
 
 def _ratio(part: float, whole: float) -> float:

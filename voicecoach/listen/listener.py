@@ -168,7 +168,8 @@ def make_recognizer(settings: ListenSettings, language: str, phrases: Sequence[s
         raise UserError(f"PocketSphinx only knows English; for {language!r} install a Vosk model ({models.missing_model_message(language)})")
     from voicecoach.listen.sphinx_engine import PocketSphinxRecognizer
 
-    recognizer = PocketSphinxRecognizer(phrases, vad=settings.vad)
+    recognizer = PocketSphinxRecognizer(phrases, vad=settings.vad, speech_end=settings.utterance_end == "speech",
+                                        live=settings.live_partials)
     if recognizer.missing:
         notice(f"PocketSphinx lacks these command words, which cannot be heard: {', '.join(recognizer.missing)}")
     return recognizer

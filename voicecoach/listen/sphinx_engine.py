@@ -25,6 +25,7 @@ from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
 from voicecoach.listen.frontend import judged
+from voicecoach.listen.speech_end import SpeechEnd, speech_silence
 from voicecoach.listen.vad import SilenceDetector, make_vad
 
 # Frequent English words that are in no command: the garbage model of the grammar. Kept short
@@ -69,14 +70,19 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: Sequence[str], sample_rate: int = 16000, end_window_s: float = 0.3,
                  command_weight: float = 1e5, max_utterance_s: float = 2.5, batch_final: bool = True,
-                 dither: bool = True, vad: "str | SilenceDetector" = "webrtc", **decoder_options):
+                 dither: bool = True, vad: "str | SilenceDetector" = "webrtc", speech_end: bool = True,
+                 live: bool = False, **decoder_options):
         """`end_window_s`: how much non-speech ends an utterance (PocketSphinx `Endpointer` window).
 
         `command_weight`: prior of a command phrase over filler speech; `max_utterance_s`: speech
         longer than this is not a command (0 = no limit); `batch_final`: decode the final again
         over the whole utterance; `dither`: the voice detectors (endpointer, trailing silence)
         judge a dithered copy, the decoder the raw samples (see :mod:`voicecoach.listen.dither`;
-        False only to measure the raw input); `decoder_options`: extra ``pocketsphinx.Config``
+        False only to measure the raw input); `speech_end`: an utterance also ends where a detector
+        that tells speech from music hears the speech end (:mod:`voicecoach.listen.speech_end`;
+        only with a Silero `vad`); `live`: once an utterance starts, decode each frame as it comes
+        (the endpointer hands frames back `end_window_s` late, so the partials, and the fast path
+        that acts on them, lagged by that much); `decoder_options`: extra ``pocketsphinx.Config``
         settings.
         """
         import pocketsphinx
@@ -98,6 +104,10 @@ class PocketSphinxRecognizer:
                                      **{"bestpath": False, **decoder_options})
         self._decoder = pocketsphinx.Decoder(config)
         self._endpointer = pocketsphinx.Endpointer(window=end_window_s, sample_rate=sample_rate)
+        self._speech_end = SpeechEnd(window_s=end_window_s)  # steps in only with a Silero detector
+        self._use_speech_end = speech_end
+        self._live = live
+        self._caught_up = False  # live: the decoder has had every frame up to now
         self._frame_bytes = self._endpointer.frame_bytes
         self._vad = make_vad(vad, sample_rate) if isinstance(vad, str) else vad  # "silero" | "webrtc" | a detector
         self._known = dictionary_words()
@@ -144,15 +154,27 @@ class PocketSphinxRecognizer:
             at = self.samples / self.sample_rate
             heard = self._dither(judge) if self._dither else judge  # what the endpointer judges
             silence = self._vad.feed(heard, cancelled)
+            gap = speech_silence(self._vad) if self._use_speech_end else None  # None: the endpointer alone
             self._recent.append((heard, frame))
             speech = self._endpointer.process(heard)
             if speech is None:
+                self._speech_end.release()
                 continue
-            speech = self._undithered(speech)
+            if self._speech_end.held:
+                if not (self._endpointer.in_speech and self._speech_end.may_start(gap)):
+                    if not self._endpointer.in_speech:
+                        self._speech_end.release()
+                    continue
+            handed, speech = speech, self._undithered(speech)
             if not self._in_utterance:
                 self._decoder.start_utt()
                 self._in_utterance, self._too_long, self._utt_start = True, False, at
                 self._utt_audio = []
+                self._speech_end.start(at)
+                self._caught_up = False
+            if self._live:  # what the endpointer has not handed back yet, then frame by frame
+                speech = frame if self._caught_up else speech + self._after(handed)
+                self._caught_up = True
             if not self._endpointer.in_speech:
                 if not self._too_long:
                     self._decoder.process_raw(speech)
@@ -164,13 +186,37 @@ class PocketSphinxRecognizer:
                 # longer than any command: running speech, not a command. Stop decoding it.
                 self._decoder.end_utt()
                 self._too_long = True
-                results.append(Heard(UNK, math.nan, False, at, silence))
+                if gap is None:
+                    results.append(Heard(UNK, math.nan, False, at, silence))
+                else:  # its end is heard now, and the next speech after a pause starts afresh
+                    results.extend(self._end(at))
+                    self._speech_end.hold(gap)
+            elif gap is not None and (verdict := self._speech_end.check(at, gap)):
+                if verdict == "end":  # the speech ended: decode up to now and give the final
+                    self._decoder.process_raw(speech)
+                    self._utt_audio.append(speech)
+                    rest = b"" if self._live else self._after(handed)
+                    if rest:  # (pocketsphinx raises on an empty buffer)
+                        self._decoder.process_raw(rest)
+                        self._utt_audio.append(rest)
+                else:  # no speech in it at all: music or noise, dropped
+                    self._decoder.end_utt()
+                    self._too_long = True
+                results.extend(self._end(at))
+                self._speech_end.hold(gap)
             else:
                 self._decoder.process_raw(speech)
                 self._utt_audio.append(speech)
                 hyp = self._decoder.hyp()
                 results.append(Heard(self._clean(hyp.hypstr if hyp else ""), math.nan, False, at, silence))
         return results
+
+    def _after(self, handed: bytes) -> bytes:
+        """The raw frames fed after the one the endpointer just handed back (still in its window)."""
+        for index in range(len(self._recent) - 1, -1, -1):
+            if self._recent[index][0] == handed:
+                return b"".join(raw for _, raw in list(self._recent)[index + 1:])
+        return b""
 
     def _undithered(self, speech: bytes) -> bytes:
         """The raw frame behind a speech frame the endpointer hands back (it returns each frame

@@ -109,6 +109,11 @@ class SileroSilence:
             self.silence_s = 0.0 if self._in_speech else self.silence_s + self._frame_s
         return self.silence_s
 
+    @property
+    def speech_silence_s(self) -> float:
+        """Trailing non-speech by a detector that tells speech from music (Silero: this one)."""
+        return self.silence_s
+
 
 class EchoAwareSilence:
     """``"auto"``: Silero, except on the echo canceller's output, where the WebRTC-style detector
@@ -124,6 +129,12 @@ class EchoAwareSilence:
         plain, after_canceller = self._plain.feed(chunk), self._cancelled.feed(chunk)
         self.silence_s = after_canceller if cancelled else plain
         return self.silence_s
+
+    @property
+    def speech_silence_s(self) -> float | None:
+        """Silero's trailing non-speech, on whatever it was fed (music never holds it in speech);
+        None when Silero is unavailable. See :mod:`voicecoach.listen.speech_end`."""
+        return getattr(self._plain, "speech_silence_s", None)
 
 
 VAD_KINDS = ("auto", "silero", "webrtc")
