@@ -100,6 +100,7 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
                     library: Library | None = None) -> str:
     """Run one whole coached session on devices already open; return why it ended."""
     from voicecoach.history import open_recorder, progress_summary
+    from voicecoach.speak.music import start_music
 
     library = library or load_library()
     recorder = open_recorder(db_path(settings), warn=notice)
@@ -114,9 +115,14 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
         if prerender:
             # in the background: the first line is said while the rest are rendered
             prerender(fixed_lines(library, plan), progress=False, background=True)
-        coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
-                      progress_line=lambda: progress_summary(library, recorder.store))
-        return Session(coach, speaker, events, clock, recorder=recorder, listener=listener).run()
+        music = start_music(settings.music.folder, getattr(speaker, "player", None), settings.music.volume, notice)
+        try:
+            coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
+                          progress_line=lambda: progress_summary(library, recorder.store), music=music is not None)
+            return Session(coach, speaker, events, clock, recorder=recorder, listener=listener, music=music).run()
+        finally:
+            if music is not None:
+                music.close()
     finally:
         recorder.close()
 
