@@ -128,8 +128,9 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
 
 
 def practise(settings: Settings, *, text: bool = False, drill_id: str | None = None, resume: bool | None = None,
-             stdin: TextIO | None = None, stdout: TextIO | None = None) -> str:
-    """``voicecoach practice``: speak, listen (unless `text`), read typed commands; return why it ended."""
+             stdin: TextIO | None = None, stdout: TextIO | None = None, events: queue.Queue | None = None) -> str:
+    """``voicecoach practice``: speak, listen (unless `text`), read typed commands; return why it ended.
+    `events`: the session's event queue (a test watches what goes through it)."""
     from voicecoach.listen.listener import start_listening
     from voicecoach.speak.speaker import make_speaker
 
@@ -138,7 +139,7 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
     library = load_library()  # a bad drill file stops us here, before any device is opened
     check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
-    events: queue.Queue = queue.Queue()
+    events = queue.Queue() if events is None else events
     speaker = make_speaker(events, settings.voice, echo=(stdout or sys.stdout) if text else None, clock=clock.now, pace=True)
     listener = None
     if not text:

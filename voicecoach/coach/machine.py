@@ -146,7 +146,11 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("louder", ACTIVE, None, None, "go_louder"),
     ("quieter", ACTIVE, None, None, "go_quieter"),
     # the coach's own music (coach/music.py; listened for only while there is music)
-    *[(music, ("idle", *ACTIVE), None, None, music) for music in ("music_off", "music_on", "next_song", "music_quieter", "music_louder")],
+    ("music_off", ("idle", *ACTIVE), None, None, "turn_music_off"),
+    ("music_on", ("idle", *ACTIVE), None, None, "turn_music_on"),
+    ("next_song", ("idle", *ACTIVE), None, None, "skip_song"),
+    ("music_quieter", ("idle", *ACTIVE), None, None, "lower_music"),
+    ("music_louder", ("idle", *ACTIVE), None, None, "raise_music"),
     # pause and resume (generated: one resume row per pausable state)
     ("pause", PAUSABLE, "paused", None, "say_paused"),
     *[("resume", "paused", state, f"paused_in_{state}", "resume_timers") for state in PAUSABLE],

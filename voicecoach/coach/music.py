@@ -25,29 +25,29 @@ class MusicMixin:
     _music_level: int = 0
     _music_playing: bool = False  # what the last Music action said
 
-    def music_off(self) -> None:
+    def turn_music_off(self) -> None:
         if self._music_missing():
             return
         self._music_on = False
         self._say(line("music.off"), "info", remember=False)
 
-    def music_on(self) -> None:
+    def turn_music_on(self) -> None:
         if self._music_missing():
             return
         self._music_on = True
         self._say(line("music.on"), "info", remember=False)
 
-    def next_song(self) -> None:
+    def skip_song(self) -> None:
         if self._music_missing():
             return
         self._music_on = True
         self._out.append(Music("next"))
         self._say(line("music.next"), "info", remember=False)
 
-    def music_quieter(self) -> None:
+    def lower_music(self) -> None:
         self._change_music_level(-1, "music.quieter", "music.quietest")
 
-    def music_louder(self) -> None:
+    def raise_music(self) -> None:
         self._change_music_level(+1, "music.louder", "music.loudest")
 
     def _change_music_level(self, step: int, said: str, at_limit: str) -> None:

@@ -227,9 +227,10 @@ class MusicLoader:
 
 
 class MusicPlayer:
-    """Steers the coach's music on one player: the target of the coach's ``Music`` actions."""
+    """Steers the coach's music on one player: the target of the coach's ``Music`` actions.
+    (The session bench has no player and no loader: its mixer holds the music already.)"""
 
-    def __init__(self, player, mixer: MusicMixer, loader: MusicLoader):
+    def __init__(self, player, mixer: MusicMixer, loader: MusicLoader | None):
         self.player, self.mixer, self.loader = player, mixer, loader
         self.base_level = mixer.level
 
@@ -253,7 +254,8 @@ class MusicPlayer:
     def close(self) -> None:
         """Stop the music and take the mixer off the player."""
         self.mixer.playing = False
-        self.loader.close()
+        if self.loader is not None:
+            self.loader.close()
         if getattr(self.player, "music", None) is self.mixer:
             self.player.music = None
 
