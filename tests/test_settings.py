@@ -45,7 +45,7 @@ def test_settings_are_frozen():
 
 BAD_CONFIGS = [
     ("[voice]\nspeed = 3\n", "unknown key voice.speed; allowed: engine, voice, rate"),
-    ("[sound]\nrate = 3\n", "unknown section [sound]; allowed: coach, voice, listen, store"),
+    ("[sound]\nrate = 3\n", "unknown section [sound]; allowed: coach, voice, listen, music, store"),
     ("[voice]\nrate = 'fast'\n", "voice.rate = 'fast' is not allowed; expected a whole number"),
     ("[coach]\nverbosity = 'loud'\n", "coach.verbosity = 'loud' is not allowed; expected one of 'full', 'normal', 'terse'"),
     ("[voice]\nvolume = -1\n", "voice.volume = -1 is not allowed; expected a number from 0 to 1"),

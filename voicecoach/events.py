@@ -105,6 +105,15 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class Music:
+    """Steer the coach's own music: "play", "pause" (it keeps its place), "next" (song), or
+    "gain" (`gain` times the set music volume)."""
+
+    op: str
+    gain: float = 1.0
+
+
+@dataclass(frozen=True)
 class Record:
     """A fact for the history store, e.g. Record("set_done", {...})."""
 

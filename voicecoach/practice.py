@@ -100,6 +100,7 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
                     library: Library | None = None) -> str:
     """Run one whole coached session on devices already open; return why it ended."""
     from voicecoach.history import open_recorder, progress_summary
+    from voicecoach.speak.music import start_music
 
     library = library or load_library()
     recorder = open_recorder(db_path(settings), warn=notice)
@@ -114,16 +115,22 @@ def coached_session(settings: Settings, speaker: Any, events: queue.Queue, clock
         if prerender:
             # in the background: the first line is said while the rest are rendered
             prerender(fixed_lines(library, plan), progress=False, background=True)
-        coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
-                      progress_line=lambda: progress_summary(library, recorder.store))
-        return Session(coach, speaker, events, clock, recorder=recorder, listener=listener).run()
+        music = start_music(settings.music.folder, getattr(speaker, "player", None), settings.music.volume, notice)
+        try:
+            coach = Coach(library, plan, settings.coach, speech_rate=settings.voice.rate,
+                          progress_line=lambda: progress_summary(library, recorder.store), music=music is not None)
+            return Session(coach, speaker, events, clock, recorder=recorder, listener=listener, music=music).run()
+        finally:
+            if music is not None:
+                music.close()
     finally:
         recorder.close()
 
 
 def practise(settings: Settings, *, text: bool = False, drill_id: str | None = None, resume: bool | None = None,
-             stdin: TextIO | None = None, stdout: TextIO | None = None) -> str:
-    """``voicecoach practice``: speak, listen (unless `text`), read typed commands; return why it ended."""
+             stdin: TextIO | None = None, stdout: TextIO | None = None, events: queue.Queue | None = None) -> str:
+    """``voicecoach practice``: speak, listen (unless `text`), read typed commands; return why it ended.
+    `events`: the session's event queue (a test watches what goes through it)."""
     from voicecoach.listen.listener import start_listening
     from voicecoach.speak.speaker import make_speaker
 
@@ -134,7 +141,7 @@ def practise(settings: Settings, *, text: bool = False, drill_id: str | None = N
         single_drill_plan(library, drill_id)  # so does an unknown --drill, before any file is made
     check_free(db_path(settings))  # so does another session on the same history
     clock = MonotonicClock()
-    events: queue.Queue = queue.Queue()
+    events = queue.Queue() if events is None else events
     speaker = make_speaker(events, settings.voice, echo=(stdout or sys.stdout) if text else None, clock=clock.now, pace=True)
     listener = None
     if not text:

@@ -23,7 +23,7 @@ from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary
 from voicecoach.errors import notice
 from voicecoach.events import (
-    CommandHeard, Earcon, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick, Volume,
+    CommandHeard, Earcon, Music, NotUnderstood, Record, Recorder, Say, Speaker, SpeechDone, SpeechStarted, Tick, Volume,
 )
 from voicecoach.infile import MAX_LINE_CHARS
 
@@ -123,8 +123,11 @@ class Session:
 
     def __init__(self, coach: Coach, speaker: Speaker, events: queue.Queue, clock: Clock, *,
                  recorder: Recorder | None = None, listener: Listener | None = None,
-                 on_action: Callable[[Any], None] | None = None):
+                 on_action: Callable[[Any], None] | None = None, music: Any = None):
+        """`music`: the coach's own music (a :class:`~voicecoach.speak.music.MusicPlayer`), steered
+        by the coach's ``Music`` actions."""
         self.coach = coach
+        self.music = music
         self.speaker = speaker
         self.events = events
         self.clock = clock
@@ -210,6 +213,9 @@ class Session:
                 set_gain = getattr(self.speaker, "set_gain", None)
                 if set_gain:  # "louder" / "quieter": before the answer is queued, so it is heard at the new level
                     set_gain(action.gain)
+            elif isinstance(action, Music):
+                if self.music is not None:
+                    self.music.steer(action.op, action.gain)
             elif isinstance(action, Record):
                 if action.kind == "session_ended":
                     self._ended_reason = action.data["reason"]

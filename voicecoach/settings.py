@@ -13,6 +13,9 @@ Config file example::
 
     [listen]
     barge_in = "full"   # earbuds: the mic cannot hear the coach
+
+    [music]
+    folder = "~/Music/training"   # the coach plays it, ducked under its voice
 """
 
 from __future__ import annotations
@@ -83,6 +86,14 @@ class ListenSettings:
 
 
 @dataclass(frozen=True)
+class MusicSettings:
+    """The coach's own music (docs/listening.md, "The coach's music")."""
+
+    folder: str = ""  # play the music files in this folder (shuffled, looped), ducked under the coach; "" = none
+    volume: float = 0.4  # the music's level, times the files' own (the coach's voice is about 0.1 RMS)
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     """History on disk."""
 
@@ -96,6 +107,7 @@ class Settings:
     coach: CoachSettings = field(default_factory=CoachSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     listen: ListenSettings = field(default_factory=ListenSettings)
+    music: MusicSettings = field(default_factory=MusicSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
 
 
@@ -132,6 +144,7 @@ RANGES: dict[str, Range] = {
     "listen.speech_tail_s": Range(0, 5, "seconds"),
     "listen.end_silence_s": Range(0, 2, "seconds"),
     "listen.utterance_end_s": Range(0, 5, "seconds"),
+    "music.volume": Range(0, 1, ""),
 }
 
 

@@ -31,7 +31,7 @@ from voicecoach.bench.room import RATE, Room, mic_floor
 from voicecoach.coach.clock import FakeClock
 from voicecoach.coach.coach import Coach
 from voicecoach.coach.commands import Command
-from voicecoach.events import CommandHeard, CommandUnsure, Earcon, Say, SpeechDone, SpeechStarted, Tick
+from voicecoach.events import CommandHeard, CommandUnsure, Earcon, Music, Say, SpeechDone, SpeechStarted, Tick
 from voicecoach.session import listening_for
 
 BLOCK = 800  # samples per step: 50 ms, a microphone block
@@ -221,6 +221,19 @@ class SessionSetup:
     frontend: Any = None  # an echo canceller / front end: process(mic_pcm, reference_pcm) -> pcm
 
 
+def own_music(room: Room, seconds: float):
+    """The coach's own music for a room that has it: a :class:`~voicecoach.speak.music.MusicPlayer`
+    whose mixer holds the room's music, looped for `seconds`; None for other rooms."""
+    if room.music is None:
+        return None
+    from voicecoach.speak.music import MusicMixer, MusicPlayer
+
+    mixer = MusicMixer(RATE, level=1.0)  # the room's music is already at the level it plays at
+    for _ in range(int(seconds * RATE // room.music.size) + 1):
+        mixer.feed(0, room.music)
+    return MusicPlayer(None, mixer, None)
+
+
 def run_session(setup: SessionSetup) -> SessionLog:
     """Simulate one session to its end (or :data:`TAIL_S` past the persona's "stop")."""
     import time
@@ -233,7 +246,9 @@ def run_session(setup: SessionSetup) -> SessionLog:
     settings = setup.settings or Settings()
     library = load_library(include_user=False)
     clock = FakeClock()
-    coach = Coach(library, single_drill_plan(library, setup.drill), settings.coach, speech_rate=settings.voice.rate)
+    music = own_music(setup.room, setup.length_s + 120.0)  # the coach's own music (the "ownmusic" room)
+    coach = Coach(library, single_drill_plan(library, setup.drill), settings.coach, speech_rate=settings.voice.rate,
+                  music=music is not None)
     voice = CoachVoice(setup.lines, settings.voice.volume)
     mic = Microphone(setup.room, setup.seed)
     persona = Persona(setup.bank, setup.seed, setup.length_s, setup.pain)
@@ -253,6 +268,8 @@ def run_session(setup: SessionSetup) -> SessionLog:
                 said.append((action.kind, action.text))
             elif isinstance(action, Earcon):
                 voice.earcon(action.name, sample)
+            elif isinstance(action, Music) and music is not None:
+                music.steer(action.op, action.gain)
         if setup.follow_grammar:
             wanted = listening_for(coach)
             if wanted != commands[0]:
@@ -285,6 +302,8 @@ def run_session(setup: SessionSetup) -> SessionLog:
             if utterance.attempt is not None and utterance.attempt.command == "stop" and stop_said_at is None:
                 stop_said_at = t
         played = voice.block(sample, BLOCK)
+        if music is not None:  # mixed into what is played, as the player does: the reference has it too
+            music.mixer.mix(played, ducked=voice.playing)
         wet = setup.room.coach(played) if played.any() else None
         if wet is not None:
             mic.add(sample, wet)

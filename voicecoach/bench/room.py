@@ -42,6 +42,7 @@ class RoomKind:
     noise_db: float = 0.0  # noise this far below the person's speech at the microphone
     label: str = ""
     rt60_s: tuple[float, float] = (0.2, 0.6)  # reverberation time drawn (and measured) in this range
+    own_music: bool = False  # the coach plays music itself, at its speech level, ducked under its lines
 
 
 ROOM_KINDS: dict[str, RoomKind] = {
@@ -53,6 +54,9 @@ ROOM_KINDS: dict[str, RoomKind] = {
                         label="speaker, household noise 10 dB below"),
     "music6": RoomKind("music6", echo=True, noise=("music",), noise_db=6.0, label="speaker, music 6 dB below"),
     "music10": RoomKind("music10", echo=True, noise=("music",), noise_db=10.0, label="speaker, music 10 dB below"),
+    # the quiet room (same draws, same seeds) with the coach's own music through its speaker
+    "ownmusic": RoomKind("ownmusic", echo=True, noise=("tap", "bike"), noise_db=20.0, own_music=True,
+                         label="speaker, the coach's own music at speech level"),
 }
 
 # The real noise recordings of ../shared/realspeech/_noise/ (README there).
@@ -77,6 +81,7 @@ class Room:
     person_distances_m: list[float] = field(default_factory=list)
     noise: np.ndarray | None = None  # the noise at the microphone, looped as needed (float32)
     noise_name: str = "none"
+    music: np.ndarray | None = None  # the coach's own music as played (dry, 16 kHz, RMS = SPEAKER_RMS), or None
 
     def describe(self) -> str:
         """One line: the room's size, reverberation and noise."""
@@ -189,6 +194,8 @@ def make_room(kind: RoomKind | str, seed: int, realspeech: Path | None = None, p
             level = float(np.sqrt(np.mean(bed.astype(np.float64) ** 2))) or 1.0
             room.noise = (bed * (target * 10 ** (-kind.noise_db / 20) / level)).astype(np.float32)
             room.noise_name = name
+    if kind.own_music:
+        room.music = own_music(realspeech, rng)
     # everything so far is relative to REFERENCE_RMS at the microphone: bring it to SPEECH_DBFS
     gain = 10 ** (SPEECH_DBFS / 20) / target
     room.person_rirs = [r * gain for r in room.person_rirs]
@@ -233,6 +240,18 @@ def calibrated_absorption(rt60: float, size, mic: np.ndarray, source: np.ndarray
             break
         absorption = min(0.99, absorption * measured / rt60)
     return absorption, max_order
+
+
+def own_music(realspeech: Path | None, rng: np.random.Generator) -> np.ndarray:
+    """The coach's own music as its player plays it: the realspeech music recording (pink noise
+    when it is absent), scaled to the RMS of the coach's speech at full volume (``SPEAKER_RMS``)."""
+    music = load_noise(realspeech, "music")
+    if music is None:
+        from voicecoach.bench import noise as nz
+
+        music = nz.pink(rng, 30 * RATE).astype(np.float32)
+    level = float(np.sqrt(np.mean(music.astype(np.float64) ** 2))) or 1.0
+    return (music * (SPEAKER_RMS / level)).astype(np.float32)
 
 
 def _offset(rng: np.random.Generator, near: float, far: float, size: tuple[float, float, float], mic: np.ndarray,

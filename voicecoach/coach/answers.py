@@ -4,13 +4,13 @@ pace, detail, volume, and pause / resume (which freeze and restore every timer).
 from __future__ import annotations
 
 from voicecoach.coach import lines
-from voicecoach.coach.commands import ALWAYS_ON, Command
+from voicecoach.coach.commands import ALWAYS_ON, MUSIC, Command
 from voicecoach.coach.lines import in_sentence, line, number_word
 from voicecoach.coach.machine import accepted
 from voicecoach.events import Volume
 
 # Answered, but not advertised by help (nor the answers to questions the coach has not asked).
-NOT_IN_HELP = frozenset({Command.PROGRESS, Command.NEW, Command.START})
+NOT_IN_HELP = frozenset({Command.PROGRESS, Command.NEW, Command.START}) | MUSIC  # music: README, docs
 TEMPO_STEP = 1.2  # "slower" / "faster" multiply / divide the tempo by this
 TEMPO_LIMITS = (0.5, 2.0)
 VOLUME_STEP = 1.4  # "louder" / "quieter" multiply / divide the speech volume by this

@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     choice.add_argument("--new", dest="resume", action="store_const", const=False,
                         help="start a new session even if the last one was interrupted")
     p.add_argument("--db", dest="store.db", metavar="PATH", help="history database (default: in your data dir)")
+    p.add_argument("--music", dest="music.folder", metavar="DIR",
+                   help="play the music in this folder (FLAC, OGG, WAV, MP3; shuffled, looped), ducked under the coach")
     _settings_options(p)
     p.set_defaults(func=run_practice)
 

@@ -2,7 +2,7 @@
 
 :class:`Coach` is the model of the state machine in :mod:`voicecoach.coach.machine`. Feed it
 events with :meth:`Coach.handle` (commands, ticks, speech done); it returns actions (``Say``,
-``Earcon``, ``Record``, ``Volume``). It never sleeps, starts threads or touches audio: timers are
+``Earcon``, ``Record``, ``Volume``, ``Music``). It never sleeps, starts threads or touches audio: timers are
 entries of an :class:`~voicecoach.coach.agenda.Agenda` that run when a ``Tick`` reaches them.
 
 Speaking takes time too: the coach estimates each line's length from the words and the speaking
@@ -11,7 +11,7 @@ count, answers and safety lines are never dropped.
 
 The callbacks are grouped by what they coach: :mod:`.drills` (a drill's set-up and what follows
 it), :mod:`.reps` (a set and the rest), :mod:`.checks` (the questions), :mod:`.safety` (pain) and
-:mod:`.answers` (commands answered in place). This module holds the session's frame: events in,
+:mod:`.answers` (commands answered in place), :mod:`.music` (the coach's own music). This module holds the session's frame: events in,
 actions out, the welcome and the end.
 """
 
@@ -27,31 +27,34 @@ from voicecoach.coach.agenda import Agenda
 from voicecoach.coach.answers import AnswersMixin
 from voicecoach.coach.checks import ChecksMixin
 from voicecoach.coach.drills import GAP_S, DrillResult, DrillsMixin
-from voicecoach.coach.commands import ALWAYS_ON, Command, Vocabulary, load_vocabulary
+from voicecoach.coach.commands import ALWAYS_ON, MUSIC, Command, Vocabulary, load_vocabulary
 from voicecoach.coach.cues import CueScheduler
 from voicecoach.coach.lines import in_sentence, line, number_word, speech_seconds
 from voicecoach.coach.machine import PAUSABLE, accepted, machine_kwargs
+from voicecoach.coach.music import MusicMixin
 from voicecoach.coach.reps import RepsMixin
 from voicecoach.coach.safety import SafetyMixin
 from voicecoach.events import (
     RECORD_KINDS, CommandHeard, CommandUnsure, DeviceChanged, Earcon, NotUnderstood, Record, Say, SpeechDone,
-    SpeechStarted, Tick, Volume,
+    SpeechStarted, Tick, Volume, Music,
 )
 from voicecoach.program.model import Drill, Library
 from voicecoach.program.plan import Plan, PlanItem
 from voicecoach.settings import CoachSettings
 
-Action = Say | Earcon | Record | Volume
+Action = Say | Earcon | Record | Volume | Music
 __all__ = ["Coach", "DrillResult", "Action"]
 
 
-class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
+class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin, MusicMixin):
     """The coach of one session. Triggers (``next``, ``pause``, ``pain``...) are added by the machine."""
 
     def __init__(self, library: Library, plan: Plan, settings: CoachSettings | None = None, *,
                  speech_rate: float = 160, vocabulary: Vocabulary | None = None,
-                 progress_line: Callable[[], str] | None = None):
+                 progress_line: Callable[[], str] | None = None, music: bool = False):
+        """`music`: the coach plays the person's music (it then steers it with ``Music`` actions)."""
         self.library = library
+        self._music = music
         self.settings = settings or CoachSettings()
         self.vocabulary = vocabulary or load_vocabulary(self.settings.language)
         self._rate = speech_rate
@@ -121,10 +124,12 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         return self._take()
 
     def accepted_commands(self) -> set[Command]:
-        """The commands the current state acts on (the recognizer adds ALWAYS_ON)."""
+        """The commands the current state acts on (the recognizer adds ALWAYS_ON); the music
+        commands only while there is music."""
+        commands = set(accepted(self.state)) - (set() if self._music else MUSIC)
         if self._confirmation_open():
-            return set(accepted(self.state)) | {Command.YES, Command.NO}
-        return set(accepted(self.state))
+            return commands | {Command.YES, Command.NO}
+        return commands
 
     def next_due(self) -> float | None:
         """Clock time of the coach's next timed step, or None when it only waits for commands."""
@@ -224,6 +229,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
     # ---- actions out, time and speech ----------------------------------------------------------
 
     def _take(self) -> list[Action]:
+        self._follow_music()
         out, self._out = self._out, []
         return out
 

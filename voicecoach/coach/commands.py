@@ -41,6 +41,12 @@ class Command(StrEnum):
     LOUDER = "louder"
     QUIETER = "quieter"
     PROGRESS = "progress"
+    # the coach's own music (only while there is some: see MUSIC)
+    MUSIC_OFF = "music_off"
+    MUSIC_ON = "music_on"
+    NEXT_SONG = "next_song"
+    MUSIC_QUIETER = "music_quieter"
+    MUSIC_LOUDER = "music_louder"
     NEW = "new"
     START = "start"
     # answers to the coach's own questions
@@ -58,6 +64,8 @@ ALWAYS_ON = frozenset({Command.STOP, Command.PAUSE, Command.PAIN})
 BARGE_IN = frozenset({Command.STOP, Command.PAUSE, Command.PAIN})
 # Costly to act on by mistake: need a higher confidence or a spoken confirmation.
 STRICT = frozenset({Command.STOP, Command.SKIP})
+# The coach's own music: listened for only when the coach plays music (`music.folder`).
+MUSIC = frozenset({Command.MUSIC_OFF, Command.MUSIC_ON, Command.NEXT_SONG, Command.MUSIC_QUIETER, Command.MUSIC_LOUDER})
 # Never gated on confidence: a missed pain report is worse than a false one.
 SAFETY = frozenset({Command.PAIN})
 
@@ -103,7 +111,8 @@ class Vocabulary:
 
 @cache
 def load_vocabulary(language: str = "en") -> Vocabulary:
-    """Load ``vocab/<language>.toml``; a phrase used twice or an unknown command is an error."""
+    """Load ``vocab/<language>.toml``; a phrase used twice, an unknown command or one without a
+    phrase (the music commands may have none) is an error."""
     if language not in LANGUAGES:
         raise UserError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}", 2)
     text = resources.files("voicecoach.coach").joinpath("vocab", f"{language}.toml").read_text("utf-8")
@@ -119,7 +128,7 @@ def load_vocabulary(language: str = "en") -> Vocabulary:
         phrases[key] = command
     for phrase, kilos in data.get("weights", {}).items():
         values[normalize(phrase)] = float(kilos)
-    missing = set(Command) - set(phrases.values())
+    missing = set(Command) - set(phrases.values()) - MUSIC  # a language may leave the music commands out
     if missing:
         raise ValueError(f"vocab/{language}.toml: no phrase for {', '.join(sorted(missing))}")
     return Vocabulary(language, phrases, values)

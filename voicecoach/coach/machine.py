@@ -46,7 +46,8 @@ STATES: dict[str, str] = {
 
 INTERNAL_TRIGGERS = ("begin", "advance")
 # Commands answered in place in every active state (left out of the diagram to keep it readable).
-ANSWERS = ("repeat", "status", "help", "progress", "slower", "faster", "more_detail", "shorter", "louder", "quieter")
+ANSWERS = ("repeat", "status", "help", "progress", "slower", "faster", "more_detail", "shorter", "louder", "quieter",
+           "music_off", "music_on", "next_song", "music_quieter", "music_louder")
 
 # States a pause can freeze, and the states in which a session is under way.
 PAUSABLE = ("welcome", "pain_check", "intro", "goal", "weight", "ready", "set", "back_check", "form_check",
@@ -149,6 +150,12 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("shorter", ACTIVE, None, None, "less_detail_please"),
     ("louder", ACTIVE, None, None, "go_louder"),
     ("quieter", ACTIVE, None, None, "go_quieter"),
+    # the coach's own music (coach/music.py; listened for only while there is music)
+    ("music_off", ("idle", *ACTIVE), None, None, "turn_music_off"),
+    ("music_on", ("idle", *ACTIVE), None, None, "turn_music_on"),
+    ("next_song", ("idle", *ACTIVE), None, None, "skip_song"),
+    ("music_quieter", ("idle", *ACTIVE), None, None, "lower_music"),
+    ("music_louder", ("idle", *ACTIVE), None, None, "raise_music"),
     # pause and resume (generated: one resume row per pausable state)
     ("pause", PAUSABLE, "paused", None, "say_paused"),
     *[("resume", "paused", state, f"paused_in_{state}", "resume_timers") for state in PAUSABLE],

@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(or --sessions N). Logs one line per event on stderr (the journal, under systemd).")
     _device_options(s)
     s.add_argument("--sessions", type=int, metavar="N", help="stop after N sessions (default: run until stopped)")
+    s.add_argument("--music", dest="music.folder", metavar="DIR",
+                   help="play the music in this folder during each session, ducked under the coach")
     s.set_defaults(func=run_serve)
 
     c = subparsers.add_parser(

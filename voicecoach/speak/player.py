@@ -1,5 +1,9 @@
 """Playback: one sounddevice output stream, clips played in order, earcons mixed on top.
 
+The coach's own music (:mod:`voicecoach.speak.music`), when there is any, is mixed into the same
+block, ducked while a clip plays, before the block is handed to the reference tap: the echo
+canceller's reference is exactly what the device plays, voice and music alike.
+
 The output callback only copies samples from ready-made arrays and drops small notes into a
 queue; a notifier thread turns those into calls of ``notify(kind, tag, at, interrupted)``:
 
@@ -124,6 +128,7 @@ class Player:
         self._callbacks = 0
         self.ready = threading.Event()  # set once the device really pulls audio (see wait_ready)
         self.tap: Callable[[np.ndarray, float, int], None] | None = None  # (block, DAC time, rate): the echo canceller's reference
+        self.music = None  # a voicecoach.speak.music.MusicMixer: mixed under the clips, ducked while they play
         self.paused = False  # the stream is stopped while idle (see pause); the next clip restarts it
         self._pause_lock = threading.Lock()
         self._notifier = threading.Thread(target=self._deliver, name="voicecoach-player-notes", daemon=True)
@@ -257,6 +262,10 @@ class Player:
                 out[: part.size] += part
                 clip.position += part.size
             self._overlays = [o for o in self._overlays if o.position < o.samples.size]
+            np.clip(out, -1.0, 1.0, out=out)
+        music = self.music
+        if music is not None:  # before the tap: the reference is what is played
+            music.mix(out, ducked=filled > 0 or self._current is not None)
             np.clip(out, -1.0, 1.0, out=out)
         if self.tap is not None:
             self.tap(out, getattr(time_info, "outputBufferDacTime", 0.0) or getattr(self._stream, "time", 0.0), self.samplerate)
