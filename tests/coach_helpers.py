@@ -130,3 +130,22 @@ class ListRecorder:
 
     def record(self, kind, data):
         self.records.append((kind, data))
+
+
+COUNTS = ("That's two.", "Two.")  # the second rep's count, slow or fast
+
+
+def in_set(texts=COUNTS):
+    """A `converse` trigger: a count said during a set (by default the second rep's)."""
+    return lambda e: e.state == "set" and e.text in texts
+
+
+def until_first_set(drill_id: str) -> list:
+    """Replies that bring a plan of `drill_id` (loaded: without its primer) into its first set."""
+    steps = [("How many kilos", "eight kilos")] if library()[drill_id].load else []
+    return [*steps, ("Say ready", "ready")]
+
+
+def plan_of(drill_id: str) -> Plan:
+    """A plan of one drill (a loaded one without its primer set)."""
+    return loaded_plan(drill_id) if library()[drill_id].loaded else single_drill_plan(library(), drill_id)

@@ -3,27 +3,12 @@ through `simulate` with a script of what a person says and the lines the coach m
 
 import pytest
 
-from coach_helpers import ListRecorder, coach_lines, converse, library, loaded_plan
+from coach_helpers import (
+    COUNTS, ListRecorder, coach_lines, converse, in_set, library, loaded_plan, plan_of, until_first_set,
+)
 from voicecoach.coach.commands import load_vocabulary
 from voicecoach.coach.lines import line
 from voicecoach.program.plan import Plan, PlanItem, single_drill_plan
-
-COUNTS = ("That's two.", "Two.")  # the second rep's count, slow or fast
-
-
-def in_set(texts=COUNTS):
-    return lambda e: e.state == "set" and e.text in texts
-
-
-def until_first_set(drill_id: str) -> list:
-    """Replies that bring a plan of `drill_id` (loaded: without its primer) into its first set."""
-    steps = [("How many kilos", "eight kilos")] if library()[drill_id].load else []
-    return [*steps, ("Say ready", "ready")]
-
-
-def plan_of(drill_id: str) -> Plan:
-    return loaded_plan(drill_id) if library()[drill_id].loaded else single_drill_plan(library(), drill_id)
-
 
 # ---- 1. after pain: only unloaded drills, only once the pain has gone, only by "next" ----------
 

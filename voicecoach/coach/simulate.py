@@ -127,7 +127,7 @@ def simulate(library: Library, plan: Plan, settings: Settings, script: list[Scri
         else:
             said = pending.popleft()
             state = coach.state
-            command = coach.vocabulary.match(said.phrase)
+            command = coach.vocabulary.understand(said.phrase)
             transcript.append(Entry(t, "user", said.phrase, command.value if command else None, state))
             event = (CommandHeard(command.value, said.phrase, source="script", at=t) if command
                      else NotUnderstood(said.phrase, at=t))

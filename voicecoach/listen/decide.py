@@ -47,14 +47,18 @@ def command_in(vocabulary: Vocabulary, text: str) -> tuple[Command | None, str]:
     A one-word command must stand alone: ``"[unk] next"`` is nothing (a word inside running
     speech is not a command; "go", "no", "back" are everyday words). A longer phrase may have one
     ``[unk]`` beside it (``"[unk] that hurts"`` is pain), never more unknown than known words.
-    Two commands in one result are nothing (the phrase must match exactly).
+    Two commands in one result are nothing (the phrase must match exactly). Trouble is the
+    exception: a pain word or warning sign among any number of unknown words is pain
+    (``"[unk] [unk] hurt [unk]"``), the same decision as typed text (`Vocabulary.understand`).
     """
     tokens = text.split()
     words = [t for t in tokens if t != UNK]
+    phrase = " ".join(words)
+    if words and vocabulary.trouble_in(phrase) and vocabulary.understand(phrase) == Command.PAIN:
+        return Command.PAIN, phrase
     if not words or len(tokens) - len(words) > len(words) or (len(words) == 1 and len(tokens) > 1):
         return None, ""
-    phrase = " ".join(words)
-    return vocabulary.match(phrase), phrase
+    return vocabulary.understand(phrase), phrase
 
 
 @dataclass
