@@ -39,11 +39,15 @@ def tick_to_next(coach: Coach) -> list:
 
 
 def run_until(coach: Coach, state: str, limit: int = 5000) -> list[tuple[float, object]]:
-    """Tick the coach through its timers until it is in `state`; return (time, action) pairs."""
+    """Tick the coach through its timers until it is in `state`; return (time, action) pairs.
+    On the way, "Any pain in your low back?" is answered "no" when asked (silence is never no)."""
     out = []
     for _ in range(limit):
         if coach.state == state:
             return out
+        if coach.state == "back_check":
+            out += [(coach.now, a) for a in command(coach, "no")]
+            continue
         out += [(coach.now, a) for a in tick_to_next(coach)]
     raise AssertionError(f"never reached {state}; stuck in {coach.state}")
 
@@ -78,11 +82,14 @@ def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
         "drill_done": ["next", "@ready", "skip"],
         "paused": ["next", "@ready", "next", "pause"],
         "safety": ["next", "@ready", "next", "pain"],
-        "offer": ["next", "@ready", "next", "pain", "yes"],
+        "offer": ["next", "@ready", "next", "pain", "?asked", "yes"],
         "ended": ["stop"],
     }
     for step in paths[state]:
-        if step.startswith("@"):
+        if step == "?asked":  # after the rest: "Has the pain gone?" (a yes before it answers nothing)
+            while not coach.asked_pain_gone():
+                tick_to_next(coach)
+        elif step.startswith("@"):
             run_until(coach, step[1:])
         else:
             command(coach, step)

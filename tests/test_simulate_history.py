@@ -10,15 +10,18 @@ from cli_helpers import run_cli
 
 
 def answer_every_form_check(library, plan, settings, answer="yes"):
-    """A script that answers each form-check question 2 s after it starts (found by re-simulating)."""
+    """A script that answers each form-check question 2 s after it starts (found by re-simulating),
+    and "no" to the low-back question (silence is never "no pain": issue 19)."""
     script: list[ScriptLine] = []
+    replies = {"form_check": answer, "back_check": "no"}
     while True:
         transcript = simulate(library, plan, settings, script)
-        asked = [e.t for e in transcript if e.who == "coach" and e.state == "form_check" and e.text.endswith("?")]
-        unanswered = [t for t in asked if not any(t < s.t <= t + 10 for s in script)]
+        asked = [(e.t, e.state) for e in transcript if e.who == "coach" and e.state in replies and e.text.endswith("?")]
+        unanswered = [(t, st) for t, st in asked if not any(t < s.t <= t + 10 for s in script)]
         if not unanswered:
             return script
-        script = sorted([*script, ScriptLine(unanswered[0] + 2.0, answer)], key=lambda s: s.t)
+        t, state = unanswered[0]
+        script = sorted([*script, ScriptLine(t + 2.0, replies[state])], key=lambda s: s.t)
 
 
 def test_simulated_days_climb_the_ladder_through_the_real_coach(tmp_path):

@@ -3,7 +3,9 @@ check and, after a "no", where it went wrong; and before a drill, when they matt
 from last time, the goal (004, asked once) and the weight in kilos.
 
 Every question waits ``answer_timeout_s`` for its answer; no answer moves on as stated in each
-callback. A "yes" to the low-back question is the pain path.
+callback, except that no answer to a pain question is never "no pain": it is asked once more,
+then the coach waits (issue 19). A "yes" to the low-back question, or a hedge ("a bit"), is the
+pain path.
 """
 
 from __future__ import annotations
@@ -19,8 +21,23 @@ class ChecksMixin:
     # ---- after a set -------------------------------------------------------------------------
 
     def ask_back_check(self) -> None:
+        self._unanswered = 0
         self._say(line("check.back"), "question")
-        self._after_speech(self.settings.answer_timeout_s, "_no_answer")
+        self._after_speech(self.settings.answer_timeout_s, "_back_unanswered")
+
+    def _back_unanswered(self) -> None:
+        """No answer is never "no pain": ask once more, then wait for next (or pain)."""
+        self._ask_again_then_wait("back", "_back_unanswered")
+
+    def _ask_again_then_wait(self, question: str, step: str) -> None:
+        """A pain question unanswered: asked once more (`trouble.<question>_again`), then the
+        coach says how to go on (`trouble.<question>_wait`) and waits, with no timer."""
+        self._unanswered += 1
+        if self._unanswered == 1:
+            self._say(line(f"trouble.{question}_again"), "question")
+            self._after_speech(self.settings.answer_timeout_s, step)
+        else:
+            self._say(line(f"trouble.{question}_wait"), "question")
 
     def back_fine(self) -> None:
         self._clear_timers()
@@ -84,8 +101,13 @@ class ChecksMixin:
     # ---- before the drills: pain left from last time -----------------------------------------
 
     def ask_pain_check(self) -> None:
+        self._unanswered = 0
         self._say(line("session.pain_check"), "question")
-        self._after_speech(self.settings.answer_timeout_s, "advance")
+        self._after_speech(self.settings.answer_timeout_s, "_pain_check_unanswered")
+
+    def _pain_check_unanswered(self) -> None:
+        """No answer is never "it doesn't hurt": ask once more, then wait (no hinging without a no)."""
+        self._ask_again_then_wait("pain_check", "_pain_check_unanswered")
 
     def end_still_hurts(self) -> None:
         self._pain = True
@@ -95,10 +117,6 @@ class ChecksMixin:
 
     def start_gently(self) -> None:
         self._say(line("session.pain_gone"), "info")
-        self.start_intro()
-
-    def start_gently_unanswered(self) -> None:
-        self._say(line("session.pain_check_no_answer"), "info")
         self.start_intro()
 
     # ---- before a drill: the goal and the weight ---------------------------------------------

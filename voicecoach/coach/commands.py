@@ -63,6 +63,9 @@ SAFETY = frozenset({Command.PAIN})
 
 LANGUAGES = ("en", "ko")
 
+# [trouble] word lists, checked in this order: a warning sign first ("chest pain" is not just pain).
+TROUBLE_KINDS = ("warning_nerve", "warning", "pain")
+
 _PUNCTUATION = re.compile(r"[^\w\s']+")
 
 
@@ -104,9 +107,9 @@ class Vocabulary:
         return exact
 
     def trouble_in(self, text: str) -> str | None:
-        """"warning" when an utterance holds a warning sign, "pain" a pain word, else None."""
+        """The first [trouble] kind an utterance holds ("warning_nerve", "warning", "pain"), or None."""
         words = normalize(text).split()
-        for kind in ("warning", "pain"):
+        for kind in TROUBLE_KINDS:
             for phrase in self.trouble.get(kind, ()):
                 n = len(phrase.split())
                 if any(words[i:i + n] == phrase.split() for i in range(len(words) - n + 1)):
@@ -155,7 +158,7 @@ def load_vocabulary(language: str = "en") -> Vocabulary:
         values[normalize(phrase)] = float(kilos)
     found = data.get("trouble", {})
     trouble = {kind: tuple(normalize(p) for p in found.get(kind, ()))
-               for kind in ("warning", "pain", "sentences", "among_speech")}
+               for kind in (*TROUBLE_KINDS, "sentences", "among_speech")}
     answers = {normalize(p): Command.NO for p in found.get("not_pain", ())}
     answers |= {normalize(p): Command.YES for p in found.get("hedge", ())}
     clash = set(answers) & set(phrases)
