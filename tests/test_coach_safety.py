@@ -136,7 +136,8 @@ def test_a_clean_check_set_leads_to_the_load_and_the_rule_is_said_before_it():
 
 def test_the_weight_is_asked_said_and_recorded():
     recorder = ListRecorder()
-    steps = [("How many kilos", "twelve kilos"), ("Say ready", "ready"), ("That's three.", "done")]
+    steps = [("How many kilos", "twelve kilos"), ("heavy for a first day", "no"), ("Say ready", "ready"),
+             ("That's three.", "done")]
     transcript, _ = converse(loaded_plan("weighted_rdl"), steps, recorder=recorder)
     said = coach_lines(transcript)
     assert line("weight.first") in said and line("weight.rule") in said

@@ -12,7 +12,7 @@ from voicecoach.coach.commands import Command, load_vocabulary
 from voicecoach.coach.lines import line
 from voicecoach.listen.decide import command_in
 from voicecoach.listen.sphinx_engine import jsgf_grammar
-from voicecoach.program.plan import Plan, single_drill_plan
+from voicecoach.program.plan import Plan, PlanItem, single_drill_plan
 
 EN = load_vocabulary("en")
 # ---- 1. pain in any words ----------------------------------------------------------------------
@@ -222,3 +222,37 @@ def test_pain_in_a_glute_bridge_between_sets_never_says_stand_up(state_trigger):
     transcript, _ = converse(plan_of("glute_bridge"), steps)
     said = coach_lines(transcript, "ouch")
     assert said[0] == library()["glute_bridge"].stop and line("safety.stop") not in said
+
+
+# ---- 7. load with limits -------------------------------------------------------------------------
+
+
+def test_a_heavy_first_day_weight_is_confirmed_and_the_lighter_one_offered():
+    recorder = ListRecorder()
+    steps = [("How many kilos", "thirty two kilos"), ("heavy for a first day", "yes"), ("Say ready", "ready")]
+    transcript, _ = converse(loaded_plan("kettlebell_swing"), steps, recorder=recorder)
+    said = coach_lines(transcript, "thirty two kilos")
+    assert said[0] == "Thirty-two kilos is heavy for a first day. Say yes to start with twelve kilos, or no to keep thirty-two."
+    assert "Twelve kilos." in said and "Thirty-two kilos." not in said
+    assert [d["load_kg"] for k, d in recorder.records if k == "set_started"][0] == 12.0
+
+
+def test_no_answer_to_a_heavy_weight_takes_the_lighter_one():
+    transcript, _ = converse(loaded_plan("kettlebell_swing"), [("How many kilos", "thirty two kilos")])
+    said = coach_lines(transcript, "thirty two kilos")
+    assert said[1] == "Twelve kilos."
+
+
+def test_a_jump_over_last_time_s_weight_is_confirmed_and_no_keeps_it():
+    plan = Plan((PlanItem("weighted_rdl", 3, None, 10.0),))
+    transcript, _ = converse(plan, [("How many kilos", "sixteen kilos"), ("big jump", "no")])
+    said = coach_lines(transcript, "sixteen kilos")
+    assert said[0] == "Sixteen kilos is a big jump from last time's ten. Say yes for twelve kilos, or no to keep sixteen."
+    assert coach_lines(transcript, "no")[0] == "Sixteen kilos."
+
+
+@pytest.mark.parametrize("plan,kilos", [(loaded_plan("kettlebell_swing"), "eight kilos"),
+                                        (Plan((PlanItem("weighted_rdl", 3, None, 10.0),)), "twelve kilos")])
+def test_a_weight_within_the_limits_is_taken_at_once(plan, kilos):
+    transcript, _ = converse(plan, [("How many kilos", kilos)])
+    assert coach_lines(transcript, kilos)[0] == f"{kilos.split()[0].capitalize()} kilos."

@@ -1,5 +1,6 @@
 """`simulate --db`: simulated days through the real coach build history that moves a person up."""
 
+from history_driver import DayClock
 from voicecoach.coach.script import ScriptLine
 from voicecoach.coach.simulate import simulate
 from voicecoach.history import open_recorder, plan_today
@@ -27,9 +28,11 @@ def answer_every_form_check(library, plan, settings, answer="yes"):
 def test_simulated_days_climb_the_ladder_through_the_real_coach(tmp_path):
     library = load_library(include_user=False)
     settings = Settings()
-    recorder = open_recorder(tmp_path / "history.sqlite3")
+    clock = DayClock()  # one session a day: qualifying sessions are on different days (issue 19)
+    recorder = open_recorder(tmp_path / "history.sqlite3", now=clock)
     climbed = []
     for _day in range(3):
+        clock.day(_day)
         plan = plan_today(library, recorder.store)
         climbed.append(plan.items[0].drill_id)
         simulate(library, plan, settings, answer_every_form_check(library, plan, settings), recorder=recorder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from voicecoach.coach import lines
 from voicecoach.coach.lines import line, spoken_number
 
 
@@ -127,7 +128,7 @@ class ChecksMixin:
 
     def _choose_goal(self, goal: str | None) -> None:
         self._clear_timers()
-        name = goal or "endurance"
+        name = goal or self.library.default_goal  # one default, the plan's and the criterion's
         chosen = self.library.goals[name]
         if goal:
             self._goal = goal
@@ -164,9 +165,38 @@ class ChecksMixin:
             self._say(line("weight.ask"), "question")
             self._after_speech(self.settings.answer_timeout_s, "_weight_unanswered")
             return
+        limit = self.library.load_limits.get(self.drill.id)
+        last = self.item.load_kg
+        lighter = limit.lighter(kilos, last) if limit else None
+        if lighter is not None:
+            self._weight_offer = (kilos, lighter)
+            key, fields = ("load.heavy_first", {}) if last is None else ("load.jump", {"last": spoken_number(last)})
+            self._say(line(key, load=spoken_number(kilos), lighter=spoken_number(lighter), **fields), "question")
+            self._after_speech(self.settings.answer_timeout_s, "take_lighter_weight")
+            return
+        self._use_weight(kilos)
+
+    def _use_weight(self, kilos: float) -> None:
+        self._clear_timers()
+        self._weight_offer = None
         self._load_kg = kilos
         self._say(line("weight.taken", load=spoken_number(kilos)), "info")
         self.trigger("advance")
+
+    def confirming_weight(self) -> bool:
+        """Is a heavy weight waiting for a yes (the lighter one) or a no (keep it)?"""
+        return self._weight_offer is not None
+
+    def take_lighter_weight(self) -> None:
+        """Yes, or no answer: the lighter weight (safety errs on the lighter side)."""
+        self._use_weight(self._weight_offer[1])
+
+    def keep_weight(self) -> None:
+        self._use_weight(self._weight_offer[0])
+
+    def no_question(self) -> None:
+        """A yes or no with nothing asked: the refusal line."""
+        self._say(lines.refusal(self._heard.command, self.state), "refusal", remember=False)
 
     def skip_weight(self) -> None:
         self._clear_timers()

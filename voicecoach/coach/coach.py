@@ -83,6 +83,7 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin):
         self._pain_gone_asked = 0  # times "Has the pain gone?" was asked since the last pain stop
         self._unanswered = 0  # times the open pain question went unanswered
         self._from_state = "idle"  # the state the last command was heard in
+        self._weight_offer: tuple[float, float] | None = None  # (kilos said, lighter kilos offered)
         self._goal: str | None = None
         self._load_kg: float | None = self._items[0].load_kg
         self._heard: CommandHeard | None = None

@@ -82,6 +82,10 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("advance", "goal", "weight", "asks_weight", "ask_weight"),
     ("advance", "goal", "ready", None, "prompt_set"),
     ("weight", "weight", None, None, "take_weight"),
+    ("yes", "weight", None, "confirming_weight", "take_lighter_weight"),  # a heavy weight: the lighter one
+    ("no", "weight", None, "confirming_weight", "keep_weight"),
+    ("yes", "weight", None, None, "no_question"),
+    ("no", "weight", None, None, "no_question"),
     ("next", "weight", None, None, "skip_weight"),
     ("advance", "weight", "ready", None, "prompt_set"),
     # the ready prompt
