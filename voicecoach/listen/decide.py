@@ -51,14 +51,20 @@ def command_in(vocabulary: Vocabulary, text: str) -> tuple[Command | None, str]:
     exception: a pain word or warning sign among any number of unknown words is pain
     (``"[unk] [unk] hurt [unk]"``), the same decision as typed text (`Vocabulary.understand`).
     """
-    tokens = text.split()
-    words = [t for t in tokens if t != UNK]
+    words = [t for t in text.split() if t != UNK]
     phrase = " ".join(words)
     if words and vocabulary.trouble_in(phrase) and vocabulary.understand(phrase) == Command.PAIN:
         return Command.PAIN, phrase
-    if not words or len(tokens) - len(words) > len(words) or (len(words) == 1 and len(tokens) > 1):
+    if not words or among_unknown(text):
         return None, ""
     return vocabulary.understand(phrase), phrase
+
+
+def among_unknown(text: str) -> bool:
+    """More unknown words than known, or one known word beside unknown ones: running speech."""
+    tokens = text.split()
+    known = sum(t != UNK for t in tokens)
+    return len(tokens) - known > known or (known == 1 and len(tokens) > 1)
 
 
 @dataclass
@@ -135,7 +141,9 @@ class Decider:
         if utt.fired is not None:
             return []
         command, phrase = command_in(self.vocabulary, heard.text)
-        if command is None:
+        if command is None or among_unknown(heard.text):
+            # a trouble word inside running speech waits for the final result: a partial of
+            # "painting" is "pain" (issue 19, docs/listening.md)
             utt.phrase, utt.partials_seen = "", 0
             return []
         if phrase != utt.phrase:
