@@ -31,28 +31,24 @@ class SafetyMixin:
         if heard and heard.command == Command.YES and self.state == "safety":
             phrase = "yes: low back pain"
         self._say(self.safe_stop_line(), "safety", interrupt=True)
+        where = {"drill": self.drill.id, "set": self._set} if self._started else {"drill": None, "set": None}
         kind = self.vocabulary.trouble_in(phrase) if phrase else None
         if kind in WARNINGS:
             self._say(line(f"trouble.{kind}"), "safety")
-            self._record("pain", drill=self._drill_id_known(), set=self._set if self._started else None,
-                         phrase=f"warning: {phrase}")
+            self._record("pain", **where, phrase=f"warning: {phrase}")
             self._after_speech(GAP_S, "advance")  # the end, once the advice has been heard
             return
         place = _pain_place(phrase)
         if place:
             self._say(line("safety.not_back", place=place), "safety")
         self._say(line("safety.push"), "safety")
-        self._record("pain", drill=self._drill_id_known(), set=self._set if self._started else None,
-                     phrase=phrase or "pain")
+        self._record("pain", **where, phrase=phrase or "pain")
         self._after_speech(SETTLE_S, "_ask_pain_gone")
 
     def safe_stop_line(self) -> str:
         """The drill's own safe stop whenever a drill is under way (between sets too: a bell may
         still be in the hands, a bridge is on the floor); the generic one before any drill."""
         return self.drill.stop if self._started and self.drill.stop else line("safety.stop")
-
-    def _drill_id_known(self) -> str | None:
-        return self.drill.id if self._started else None
 
     def asked_pain_gone(self) -> bool:
         """Has "Has the pain gone?" been asked (a yes or no before it answers nothing)?"""
@@ -70,9 +66,10 @@ class SafetyMixin:
     def _ask_pain_gone(self) -> None:
         self._pain_gone_asked += 1
         self._say(line("safety.gone" if self._pain_gone_asked == 1 else "trouble.gone_again"), "question")
-        step = "_ask_pain_gone" if self._pain_gone_asked < 2 else "_safety_timeout"
-        self._after_speech(self.settings.answer_timeout_s if step == "_ask_pain_gone" else self.settings.safety_timeout_s,
-                           step)
+        if self._pain_gone_asked < 2:  # no answer is not "gone": asked once more, then the end
+            self._after_speech(self.settings.answer_timeout_s, "_ask_pain_gone")
+        else:
+            self._after_speech(self.settings.safety_timeout_s, "_safety_timeout")
 
     def _safety_timeout(self) -> None:
         self._say(line("safety.timeout"), "safety")
