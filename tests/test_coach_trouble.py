@@ -69,6 +69,12 @@ def test_the_grammars_hold_every_trouble_word_and_pocketsphinx_hears_them_among_
     assert "<filler>* <alarm> <filler>*" in jsgf and "<alarm> = hurt ;" in jsgf
 
 
+def test_hedges_are_understood_but_not_listened_for():
+    assert EN.understand("a bit") == Command.YES and EN.hedged("a bit")
+    grammar = EN.grammar({Command.YES, Command.NO})
+    assert "a bit" not in grammar and "no pain" in grammar  # "next" was heard as "a bit"
+
+
 def test_an_answer_that_denies_pain_is_a_no_not_a_pain_stop():
     assert [EN.understand(t) for t in ("no pain", "no it doesn't hurt", "not sore")] == [Command.NO] * 3
 

@@ -129,7 +129,9 @@ class Vocabulary:
         with the trouble sentences and the trouble words heard among unknown ones ([trouble])."""
         wanted = set(Command) if commands is None else set(commands) | ALWAYS_ON
         out = [p for p, c in self.phrases.items() if c in wanted]
-        out += [p for p, c in self.answers.items() if c in wanted and p not in out]
+        # "no pain" is heard as a no; the hedges are not in the grammar: short ones ("a bit") were
+        # heard for "next" and would be the pain path (typed, or reported anyway, they count)
+        out += [p for p, c in self.answers.items() if c == Command.NO and c in wanted and p not in out]
         heard = [p for kind in ("sentences", "among_speech") for p in self.trouble.get(kind, ())]
         return out + [p for p in dict.fromkeys(heard) if p not in out]
 
