@@ -41,11 +41,15 @@ def tick_to_next(coach: Coach) -> list:
 
 
 def run_until(coach: Coach, state: str, limit: int = 5000) -> list[tuple[float, object]]:
-    """Tick the coach through its timers until it is in `state`; return (time, action) pairs."""
+    """Tick the coach through its timers until it is in `state`; return (time, action) pairs.
+    On the way, "Any pain in your low back?" is answered "no" when asked (silence is never no)."""
     out = []
     for _ in range(limit):
         if coach.state == state:
             return out
+        if coach.state == "back_check":
+            out += [(coach.now, a) for a in command(coach, "no")]
+            continue
         out += [(coach.now, a) for a in tick_to_next(coach)]
     raise AssertionError(f"never reached {state}; stuck in {coach.state}")
 
@@ -80,11 +84,14 @@ def coach_in(state: str, drill: str = "dowel_hinge") -> Coach:
         "drill_done": ["next", "@ready", "skip"],
         "paused": ["next", "@ready", "next", "pause"],
         "safety": ["next", "@ready", "next", "pain"],
-        "offer": ["next", "@ready", "next", "pain", "yes"],
+        "offer": ["next", "@ready", "next", "pain", "?asked", "yes"],
         "ended": ["stop"],
     }
     for step in paths[state]:
-        if step.startswith("@"):
+        if step == "?asked":  # after the rest: "Has the pain gone?" (a yes before it answers nothing)
+            while not coach.asked_pain_gone():
+                tick_to_next(coach)
+        elif step.startswith("@"):
             run_until(coach, step[1:])
         else:
             command(coach, step)
@@ -139,3 +146,22 @@ def session(drill_id: str, settings=None, plan: Plan | None = None, **answers):
 
     lib = library()
     return simulate(lib, plan or single_drill_plan(lib, drill_id), settings or Settings(), person=person(drill_id, **answers))
+
+
+COUNTS = ("That's two.", "Two.")  # the second rep's count, slow or fast
+
+
+def in_set(texts=COUNTS):
+    """A `converse` trigger: a count said during a set (by default the second rep's)."""
+    return lambda e: e.state == "set" and e.text in texts
+
+
+def until_first_set(drill_id: str) -> list:
+    """Replies that bring a plan of `drill_id` (loaded: without its primer) into its first set."""
+    steps = [("How many kilos", "eight kilos")] if library()[drill_id].load else []
+    return [*steps, ("Say ready", "ready")]
+
+
+def plan_of(drill_id: str) -> Plan:
+    """A plan of one drill (a loaded one without its primer set)."""
+    return loaded_plan(drill_id) if library()[drill_id].loaded else single_drill_plan(library(), drill_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -28,6 +29,23 @@ class SetOutcome:
     reps: int
     form: str = "yes"  # answer to the form check
     pain: str | None = None  # a phrase, if they report pain during the set
+
+
+class DayClock:
+    """Wall-clock seconds on a given day (from a Monday, 07:30 local time); a second per reading."""
+
+    MONDAY = datetime(2025, 6, 2, 7, 30).timestamp()
+    DAY = 86_400.0
+
+    def __init__(self):
+        self.now = self.MONDAY
+
+    def day(self, n: int, hour: float = 0.0) -> None:
+        self.now = self.MONDAY + n * self.DAY + hour * 3600
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
 
 
 # (drill, set_no, variation, target reps) -> outcome

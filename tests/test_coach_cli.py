@@ -32,7 +32,8 @@ def test_simulate_json_is_one_object_per_line(capsys):
     assert rows and all(set(r) == {"t", "who", "text", "command", "state"} for r in rows)
     assert all(r["who"] == "coach" and r["command"] is None for r in rows)
     assert [r["t"] for r in rows] == sorted(r["t"] for r in rows)
-    assert rows[-1]["state"] == "ended"
+    # nobody answers "Any pain in your low back?": asked again, then the coach waits (issue 19)
+    assert rows[-1]["state"] == "back_check" and rows[-1]["text"].startswith("I'll wait.")
 
 
 def test_simulate_reads_the_script_from_stdin(monkeypatch, capsys):

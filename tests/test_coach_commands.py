@@ -23,7 +23,9 @@ def test_every_command_in_every_state(state, cmd):
     if state == "ended":
         assert spoken == [] and coach.state == "ended"
         return
-    if cmd == Command.PAIN:
+    if cmd == Command.PAIN and state == "pain_check":  # "it still hurts": no hinging today (issue 19)
+        assert coach.state == "ended" and any(isinstance(a, Record) and a.kind == "pain" for a in actions)
+    elif cmd == Command.PAIN:
         assert coach.state == "safety"
         assert spoken[0].interrupt and spoken[0].kind == "safety"
         assert any(isinstance(a, Record) and a.kind == "pain" for a in actions)

@@ -15,12 +15,14 @@ NUMBER = re.compile(r"^(One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|
 
 
 def full_session(drill_id: str, settings=None):
-    """A whole session of one drill (a loaded one without its check set), nobody answering."""
+    """A whole session of one drill (a loaded one without its check set), answered by a person who
+    answers only what must be answered, when it is asked: the weight, ready, and "no" to the
+    low-back question (issue 19: silence is never "no pain"); the form checks go unanswered."""
+    from voicecoach.coach.simulate import answering, simulate
+
     lib = library()
     plan = loaded_plan(drill_id) if lib[drill_id].loaded else single_drill_plan(lib, drill_id)
-    steps = [("How many kilos", "eight kilos")] if lib[drill_id].load else []
-    steps += [("Say ready", "ready")] * (lib[drill_id].sets.target if lib[drill_id].loaded else 1)
-    return converse(plan, steps, settings)[0]
+    return simulate(lib, plan, settings or Settings(), person=answering(form=None))
 
 
 # ---- 7. after a pain day: ask first, then gently; the goal asked once ------------------------------
@@ -125,7 +127,8 @@ def test_top_cues_are_said_at_the_top_only(drill_id, said_at_all):
 
 
 def test_the_swing_hikes_parks_and_waits_for_ready():
-    transcript, _ = converse(loaded_plan("kettlebell_swing"), [("How many kilos", "sixteen kilos"), ("Say ready", "ready")])
+    transcript, _ = converse(loaded_plan("kettlebell_swing"), [("How many kilos", "sixteen kilos"), ("Say ready", "ready"),
+                                                               ("Any pain in your low back?", "no")])
     said = coach_lines(transcript)
     assert not any("I'll start in" in text or "catch" in text for text in said)
     assert coach_lines(transcript, "ready")[0] == "Hike it back between your legs, and swing."
@@ -181,4 +184,4 @@ def test_louder_and_quieter_change_the_volume_within_limits():
 
 def test_every_drill_session_runs_quickly_with_the_new_questions():
     for drill_id in library().drills:
-        assert simulate(library(), single_drill_plan(library(), drill_id), Settings())[-1].state == "ended"
+        assert full_session(drill_id)[-1].state == "ended"

@@ -31,12 +31,15 @@ def test_golden_transcript(drill):
 
 
 @pytest.mark.parametrize("drill", sorted(library().drills))
-def test_every_drill_runs_a_whole_session_quickly_without_a_script(drill):
+def test_every_drill_runs_quickly_without_a_script_and_never_takes_silence_for_no_pain(drill):
     start = time.perf_counter()
     transcript = simulate(library(), single_drill_plan(library(), drill), Settings())
     elapsed = time.perf_counter() - start
-    assert transcript[-1].text == "Well done. See you next time."
-    assert transcript[-1].state == "ended"
+    # issue 19: the low-back question unanswered is asked once more, then the coach waits for next
+    said = [e.text for e in transcript]
+    assert said[-2:] == ["I didn't hear you. Any pain in your low back? Say yes or no.",
+                         "I'll wait. Say next to go on, or tell me if it hurts."]
+    assert transcript[-1].state == "back_check"
     counts = [e.text for e in transcript if e.text.startswith("That's ") or e.text.rstrip(".").isalpha()]
     assert counts, "reps are counted"
     assert elapsed < 5.0  # generous for slow CI; typically ~0.03 s (measured in the report, not asserted tightly)

@@ -41,7 +41,7 @@ def test_pain_stops_the_music_at_once_and_the_end_leaves_it_off():
     run_until(coach, "ready")
     actions = command(coach, "pain")
     assert coach.state == "safety" and Music("pause") in actions
-    assert music_of(command(coach, "no")) == []  # ended: already off, said once
+    assert music_of(command(coach, "stop")) == []  # ended: already off, said once
     assert coach.state == "ended"
 
 

@@ -2,6 +2,7 @@
 a person up no faster than the criteria, met in two sessions, allow."""
 
 from coach_helpers import library
+from history_driver import DayClock
 from voicecoach.coach.script import ScriptLine
 from voicecoach.coach.simulate import simulate
 from voicecoach.history import open_recorder, plan_today
@@ -36,9 +37,11 @@ def answer_everything(plan, settings, form="yes"):
 
 def test_six_perfect_days_through_the_coach_climb_one_rung_per_two_sessions(tmp_path):
     settings = Settings()
-    recorder = open_recorder(tmp_path / "history.sqlite3")
+    clock = DayClock()  # one session a day: qualifying sessions are on different days (issue 19)
+    recorder = open_recorder(tmp_path / "history.sqlite3", now=clock)
     climbed = []
     for _day in range(6):
+        clock.day(_day)
         plan = plan_today(library(), recorder.store)
         climbed.append(next(i.drill_id for i in plan.items if not i.primer_for))
         simulate(library(), plan, settings, answer_everything(plan, settings), recorder=recorder)

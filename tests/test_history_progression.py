@@ -14,6 +14,7 @@ from voicecoach.history.progression import (
     RULES,
     Rung,
     criterion,
+    goal_target,
     plan_for,
     regression_target,
     standing,
@@ -231,7 +232,9 @@ def test_plan_has_enough_sets_the_variation_and_the_last_load():
         item = next(i for i in plan.items if not i.primer_for)
         drill = LIBRARY[rung.drill_id]
         assert item.drill_id == rung.drill_id and item.variation == rung.variation
-        assert item.sets >= criterion(LIBRARY, rung).sets and item.sets >= drill.sets.target
+        assert item.sets >= criterion(LIBRARY, rung).sets
+        # a drill with a range follows the goal (unanswered: the default goal, issue 19)
+        assert item.sets >= drill.sets.target or item.sets == goal_target(LIBRARY, drill, None)[0]
         assert plan.announcements == ()
     loaded = Rung("weighted_rdl")
     sessions = [*history_to(loaded), make_session(70, 30, [("weighted_rdl", 8, "yes", None, 12.5)])]

@@ -106,7 +106,9 @@ def test_a_one_word_command_must_stand_alone_a_phrase_may_have_a_little_unk():
     assert command_in(EN, "[unk] next") == (None, "")  # "...and go" inside running speech
     assert command_in(EN, "go [unk]") == (None, "")
     assert command_in(EN, "[unk] that hurts") == (Command.PAIN, "that hurts")
-    assert command_in(EN, "[unk] [unk] [unk] that hurts") == (None, "")
+    # issue 19: a pain word is pain among any number of unknown words; other commands are not
+    assert command_in(EN, "[unk] [unk] [unk] that hurts") == (Command.PAIN, "that hurts")
+    assert command_in(EN, "[unk] [unk] [unk] slow down") == (None, "")
     assert command_in(EN, "next next") == (None, "next next")
     d = Decider(EN, S)
     assert run(d, [Heard("[unk] next", 0.99, True, 1.0)]) == []

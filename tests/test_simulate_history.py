@@ -1,5 +1,6 @@
 """`simulate --db`: simulated days through the real coach build history that moves a person up."""
 
+from history_driver import DayClock
 from voicecoach.coach.script import ScriptLine
 from voicecoach.coach.simulate import simulate
 from voicecoach.history import open_recorder, plan_today
@@ -10,23 +11,28 @@ from cli_helpers import run_cli
 
 
 def answer_every_form_check(library, plan, settings, answer="yes"):
-    """A script that answers each form-check question 2 s after it starts (found by re-simulating)."""
+    """A script that answers each form-check question 2 s after it starts (found by re-simulating),
+    and "no" to the low-back question (silence is never "no pain": issue 19)."""
     script: list[ScriptLine] = []
+    replies = {"form_check": answer, "back_check": "no"}
     while True:
         transcript = simulate(library, plan, settings, script)
-        asked = [e.t for e in transcript if e.who == "coach" and e.state == "form_check" and e.text.endswith("?")]
-        unanswered = [t for t in asked if not any(t < s.t <= t + 10 for s in script)]
+        asked = [(e.t, e.state) for e in transcript if e.who == "coach" and e.state in replies and e.text.endswith("?")]
+        unanswered = [(t, st) for t, st in asked if not any(t < s.t <= t + 10 for s in script)]
         if not unanswered:
             return script
-        script = sorted([*script, ScriptLine(unanswered[0] + 2.0, answer)], key=lambda s: s.t)
+        t, state = unanswered[0]
+        script = sorted([*script, ScriptLine(t + 2.0, replies[state])], key=lambda s: s.t)
 
 
 def test_simulated_days_climb_the_ladder_through_the_real_coach(tmp_path):
     library = load_library(include_user=False)
     settings = Settings()
-    recorder = open_recorder(tmp_path / "history.sqlite3")
+    clock = DayClock()  # one session a day: qualifying sessions are on different days (issue 19)
+    recorder = open_recorder(tmp_path / "history.sqlite3", now=clock)
     climbed = []
     for _day in range(3):
+        clock.day(_day)
         plan = plan_today(library, recorder.store)
         climbed.append(plan.items[0].drill_id)
         simulate(library, plan, settings, answer_every_form_check(library, plan, settings), recorder=recorder)

@@ -79,7 +79,7 @@ def read_keyboard(stream: TextIO | None, events: queue.Queue, vocabulary: Vocabu
                 text = raw.strip()
                 if not text:
                     continue
-                command = vocabulary.match(text)
+                command = vocabulary.understand(text)
                 now = clock.now()
                 events.put(CommandHeard(command.value, text, source="keyboard", at=now) if command
                            else NotUnderstood(text, at=now))

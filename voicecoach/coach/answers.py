@@ -108,7 +108,10 @@ class AnswersMixin:
     # ---- pause -------------------------------------------------------------------------------
 
     def say_paused(self) -> None:
-        self._say(line("pause.paused"), "info", interrupt=True, remember=False)
+        mid_set = self._paused_from == "set"
+        if mid_set:  # the drill's own safe stop first: what is in the hands, where the body is
+            self._say(self.safe_stop_line(), "safety", interrupt=True, remember=False)
+        self._say(line("pause.paused"), "info", interrupt=not mid_set, remember=False)
 
     def resume_timers(self) -> None:
         self._say(line("pause.resumed", where=self._where()), "info", remember=False)

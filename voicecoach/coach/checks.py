@@ -3,13 +3,16 @@ check and, after a "no", where it went wrong; and before a drill, when they matt
 from last time, the goal (004, asked once) and the weight in kilos.
 
 Every question waits ``answer_timeout_s`` for its answer; no answer moves on as stated in each
-callback. A "yes" to the low-back question is the pain path.
+callback, except that no answer to a pain question is never "no pain": it is asked once more,
+then the coach waits (issue 19). A "yes" to the low-back question, or a hedge ("a bit"), is the
+pain path.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from voicecoach.coach import lines
 from voicecoach.coach.lines import line, spoken_number
 
 
@@ -21,8 +24,23 @@ class ChecksMixin:
     def ask_back_check(self) -> None:
         self._back_asked = True
         self._back_asked_items.add(self._index)
+        self._unanswered = 0
         self._say(line("check.back"), "question")
-        self._after_speech(self.settings.answer_timeout_s, "_no_answer")
+        self._after_speech(self.settings.answer_timeout_s, "_back_unanswered")
+
+    def _back_unanswered(self) -> None:
+        """No answer is never "no pain": ask once more, then wait for next (or pain)."""
+        self._ask_again_then_wait("back", "_back_unanswered")
+
+    def _ask_again_then_wait(self, question: str, step: str) -> None:
+        """A pain question unanswered: asked once more (`trouble.<question>_again`), then the
+        coach says how to go on (`trouble.<question>_wait`) and waits, with no timer."""
+        self._unanswered += 1
+        if self._unanswered == 1:
+            self._say(line(f"trouble.{question}_again"), "question")
+            self._after_speech(self.settings.answer_timeout_s, step)
+        else:
+            self._say(line(f"trouble.{question}_wait"), "question")
 
     def back_fine(self) -> None:
         self._clear_timers()
@@ -91,8 +109,13 @@ class ChecksMixin:
     # ---- before the drills: pain left from last time -----------------------------------------
 
     def ask_pain_check(self) -> None:
+        self._unanswered = 0
         self._say(line("session.pain_check"), "question")
-        self._after_speech(self.settings.answer_timeout_s, "advance")
+        self._after_speech(self.settings.answer_timeout_s, "_pain_check_unanswered")
+
+    def _pain_check_unanswered(self) -> None:
+        """No answer is never "it doesn't hurt": ask once more, then wait (no hinging without a no)."""
+        self._ask_again_then_wait("pain_check", "_pain_check_unanswered")
 
     def end_still_hurts(self) -> None:
         self._pain = True
@@ -104,10 +127,6 @@ class ChecksMixin:
         self._say(line("session.pain_gone"), "info")
         self.start_intro()
 
-    def start_gently_unanswered(self) -> None:
-        self._say(line("session.pain_check_no_answer"), "info")
-        self.start_intro()
-
     # ---- before a drill: the goal and the weight ---------------------------------------------
 
     def ask_goal(self) -> None:
@@ -116,7 +135,7 @@ class ChecksMixin:
 
     def _choose_goal(self, goal: str | None) -> None:
         self._clear_timers()
-        name = goal or "endurance"
+        name = goal or self.library.default_goal  # one default, the plan's and the criterion's
         chosen = self.library.goals[name]
         if goal:
             self._goal = goal
@@ -153,9 +172,38 @@ class ChecksMixin:
             self._say(line("weight.ask"), "question")
             self._after_speech(self.settings.answer_timeout_s, "_weight_unanswered")
             return
+        limit = self.library.load_limits.get(self.drill.id)
+        last = self.item.load_kg
+        lighter = limit.lighter(kilos, last) if limit else None
+        if lighter is not None:
+            self._weight_offer = (kilos, lighter)
+            key, fields = ("load.heavy_first", {}) if last is None else ("load.jump", {"last": spoken_number(last)})
+            self._say(line(key, load=spoken_number(kilos), lighter=spoken_number(lighter), **fields), "question")
+            self._after_speech(self.settings.answer_timeout_s, "take_lighter_weight")
+            return
+        self._use_weight(kilos)
+
+    def _use_weight(self, kilos: float) -> None:
+        self._clear_timers()
+        self._weight_offer = None
         self._load_kg = kilos
         self._say(line("weight.taken", load=spoken_number(kilos)), "info")
         self.trigger("advance")
+
+    def confirming_weight(self) -> bool:
+        """Is a heavy weight waiting for a yes (the lighter one) or a no (keep it)?"""
+        return self._weight_offer is not None
+
+    def take_lighter_weight(self) -> None:
+        """Yes, or no answer: the lighter weight (safety errs on the lighter side)."""
+        self._use_weight(self._weight_offer[1])
+
+    def keep_weight(self) -> None:
+        self._use_weight(self._weight_offer[0])
+
+    def no_question(self) -> None:
+        """A yes or no with nothing asked: the refusal line."""
+        self._say(lines.refusal(self._heard.command, self.state), "refusal", remember=False)
 
     def skip_weight(self) -> None:
         self._clear_timers()

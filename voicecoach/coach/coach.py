@@ -43,6 +43,11 @@ from voicecoach.program.plan import Plan, PlanItem
 from voicecoach.settings import CoachSettings
 
 Action = Say | Earcon | Record | Volume | Music
+# States in which a person may be mid-movement or holding the weight: "stop" says the drill's own
+# safe stop first there.
+SAFE_STOP_STATES = ("ready", "set", "back_check", "form_check", "form_detail", "rest")
+# States whose question only a clean yes answers: a hedge ("kind of") there is a no.
+CLEAN_YES_ONLY = ("safety", "form_check")
 __all__ = ["Coach", "DrillResult", "Action"]
 
 
@@ -82,6 +87,11 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin, Musi
         self._results: dict[str, DrillResult] = {}
         self._pain = False
         self._easier_taken = False
+        self._started = False  # a drill's intro has begun: its own safe stop applies from here
+        self._pain_gone_asked = 0  # times "Has the pain gone?" was asked since the last pain stop
+        self._unanswered = 0  # times the open pain question went unanswered
+        self._from_state = "idle"  # the state the last command was heard in
+        self._weight_offer: tuple[float, float] | None = None  # (kilos said, lighter kilos offered)
         self._goal: str | None = None
         self._load_kg: float | None = self._items[0].load_kg
         self._heard: CommandHeard | None = None
@@ -187,6 +197,9 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin, Musi
         self._record("command", command=command.value, text=event.text, confidence=event.confidence,
                      engine=event.engine, source=event.source, state=self.state)
         self._heard = event
+        self._from_state = self.state
+        if command == Command.YES and self.state in CLEAN_YES_ONLY and self.vocabulary.hedged(event.text):
+            command = Command.NO  # "a bit" is not "the pain has gone", nor a clean form check
         if command in accepted(self.state):
             self.trigger(command.value)
         else:
@@ -339,7 +352,11 @@ class Coach(DrillsMixin, RepsMixin, ChecksMixin, SafetyMixin, AnswersMixin, Musi
         self._end("pain" if self._pain else "completed")
 
     def end_stopped(self) -> None:
-        self._end("pain" if self._pain else "stopped")
+        """Stop: during a drill, its own safe stop first (the bell parked, the hips lowered)."""
+        during = self._from_state in SAFE_STOP_STATES
+        if during:
+            self._say(self.safe_stop_line(), "safety", interrupt=True)
+        self._end("pain" if self._pain else "stopped", cut=False if during else None)
 
     def end_after_pain(self) -> None:
         self._end("pain")

@@ -71,6 +71,9 @@ SAFETY = frozenset({Command.PAIN})
 
 LANGUAGES = ("en", "ko")
 
+# [trouble] word lists, checked in this order: a warning sign first ("chest pain" is not just pain).
+TROUBLE_KINDS = ("warning_nerve", "warning", "pain")
+
 _PUNCTUATION = re.compile(r"[^\w\s']+")
 
 
@@ -86,6 +89,8 @@ class Vocabulary:
     language: str
     phrases: dict[str, Command]  # normalized phrase -> command
     values: dict[str, float] = field(default_factory=dict)  # normalized weight phrase -> kilos
+    trouble: dict[str, tuple[str, ...]] = field(default_factory=dict)  # [trouble] kind -> phrases
+    answers: dict[str, Command] = field(default_factory=dict)  # not_pain -> no, hedge -> yes ([trouble])
 
     def value(self, text: str) -> float | None:
         """The kilos a weight phrase stands for ("eight" -> 8), or None."""
@@ -95,14 +100,48 @@ class Vocabulary:
         """The command an utterance is, if it is exactly one known phrase."""
         return self.phrases.get(normalize(text))
 
+    def understand(self, text: str) -> Command | None:
+        """What an utterance means, typed or heard: the one phrase-to-command decision.
+
+        An exact phrase first ("no pain" is a no); then any trouble word anywhere in it is the
+        pain stop ("my lower back is killing me"); then a hedge is a yes ("a bit"); else None.
+        """
+        key = normalize(text)
+        exact = self.phrases.get(key) or self.answers.get(key)
+        if exact is not None and exact != Command.YES:
+            return exact
+        if self.trouble_in(key):
+            return Command.PAIN
+        return exact
+
+    def trouble_in(self, text: str) -> str | None:
+        """The first [trouble] kind an utterance holds ("warning_nerve", "warning", "pain"), or None."""
+        words = normalize(text).split()
+        for kind in TROUBLE_KINDS:
+            for phrase in self.trouble.get(kind, ()):
+                n = len(phrase.split())
+                if any(words[i:i + n] == phrase.split() for i in range(len(words) - n + 1)):
+                    return kind
+        return None
+
+    def hedged(self, text: str) -> bool:
+        """A yes that is not a clean yes ("yes a little", "kind of"): never "the pain has gone"."""
+        return self.answers.get(normalize(text)) == Command.YES
+
     def phrases_for(self, command: Command) -> list[str]:
         """Every phrase of one command, in table order (the first is the one help says)."""
         return [p for p, c in self.phrases.items() if c == command]
 
     def grammar(self, commands: Iterable[Command] | None = None) -> list[str]:
-        """Recognizer grammar: the phrases of `commands` (all when None) plus the always-on ones."""
+        """Recognizer grammar: the phrases of `commands` (all when None) plus the always-on ones,
+        with the trouble sentences and the trouble words heard among unknown ones ([trouble])."""
         wanted = set(Command) if commands is None else set(commands) | ALWAYS_ON
-        return [p for p, c in self.phrases.items() if c in wanted]
+        out = [p for p, c in self.phrases.items() if c in wanted]
+        # "no pain" is heard as a no; the hedges are not in the grammar: short ones ("a bit") were
+        # heard for "next" and would be the pain path (typed, or reported anyway, they count)
+        out += [p for p, c in self.answers.items() if c == Command.NO and c in wanted and p not in out]
+        heard = [p for kind in ("sentences", "among_speech") for p in self.trouble.get(kind, ())]
+        return out + [p for p in dict.fromkeys(heard) if p not in out]
 
     def words(self) -> set[str]:
         """Every single word used in any phrase (to check against a model's vocabulary)."""
@@ -128,7 +167,15 @@ def load_vocabulary(language: str = "en") -> Vocabulary:
         phrases[key] = command
     for phrase, kilos in data.get("weights", {}).items():
         values[normalize(phrase)] = float(kilos)
+    found = data.get("trouble", {})
+    trouble = {kind: tuple(normalize(p) for p in found.get(kind, ()))
+               for kind in (*TROUBLE_KINDS, "sentences", "among_speech")}
+    answers = {normalize(p): Command.NO for p in found.get("not_pain", ())}
+    answers |= {normalize(p): Command.YES for p in found.get("hedge", ())}
+    clash = set(answers) & set(phrases)
+    if clash:
+        raise ValueError(f"vocab/{language}.toml: [trouble] answers also in [phrases]: {', '.join(sorted(clash))}")
     missing = set(Command) - set(phrases.values()) - MUSIC  # a language may leave the music commands out
     if missing:
         raise ValueError(f"vocab/{language}.toml: no phrase for {', '.join(sorted(missing))}")
-    return Vocabulary(language, phrases, values)
+    return Vocabulary(language, phrases, values, trouble, answers)

@@ -27,6 +27,7 @@ class DrillsMixin:
 
     def start_intro(self) -> None:
         drill, item = self.drill, self.item
+        self._started = True
         self._set = item.start_set
         self._mistake_turn = 0
         self._cues.new_drill()
@@ -90,12 +91,15 @@ class DrillsMixin:
         self._after_speech(GAP_S, "advance")
 
     def _check_primer(self) -> None:
-        """After a primer: the loaded drill it guards runs only if every rated set was clean (004)."""
+        """After a primer: the loaded drill it guards runs only if every set was done in full and
+        answered clean (004); an empty, partial or unanswered check set never unlocks the load."""
         guarded = self.item.primer_for
         if not guarded:
             return
-        answers = self._result().good_form
-        if answers and all(answers.values()) and not self._result().skipped:
+        result, sets = self._result(), range(self.item.start_set, self.item.sets + 1)
+        full = all(result.reps.get(s, 0) >= self._target() for s in sets)  # every rep of every set
+        clean = all(result.good_form.get(s) is True for s in sets)  # and a clean answer for each
+        if full and clean and not result.skipped:
             self._say(line("primer.passed"), "safety")
             return
         self._say(line("primer.failed"), "safety")

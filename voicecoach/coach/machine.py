@@ -71,7 +71,6 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("next", "welcome", "intro", None, "start_intro"),
     ("yes", "pain_check", "ended", None, "end_still_hurts"),
     ("no", "pain_check", "intro", None, "start_gently"),
-    ("advance", "pain_check", "intro", None, "start_gently_unanswered"),
     # a drill's set-up steps, then (when they matter) the goal and the weight
     ("next", "intro", None, None, "next_step"),
     ("back", "intro", None, None, "previous_step"),
@@ -84,6 +83,10 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("advance", "goal", "weight", "asks_weight", "ask_weight"),
     ("advance", "goal", "ready", None, "prompt_set"),
     ("weight", "weight", None, None, "take_weight"),
+    ("yes", "weight", None, "confirming_weight", "take_lighter_weight"),  # a heavy weight: the lighter one
+    ("no", "weight", None, "confirming_weight", "keep_weight"),
+    ("yes", "weight", None, None, "no_question"),
+    ("no", "weight", None, None, "no_question"),
     ("next", "weight", None, None, "skip_weight"),
     ("advance", "weight", "ready", None, "prompt_set"),
     # the ready prompt
@@ -129,7 +132,13 @@ _ROWS: list[tuple[str, str | tuple[str, ...], str | None, str | None, str]] = [
     ("advance", "drill_done", "ended", None, "end_completed"),
     # safety: from anywhere, at once. An easier, unloaded drill only once the pain has gone,
     # and only by an explicit "next".
+    # Pain said as the answer to a pain question: "it still hurts" ends the day, and once "Has the
+    # pain gone?" was asked, pain is its answer (not gone). A yes or no before it answers nothing.
+    ("pain", "pain_check", "ended", None, "end_still_hurts"),
+    ("pain", "safety", "ended", "pain_answers_question", "end_after_pain"),
     ("pain", NOT_ENDED, "safety", None, "safety_stop"),
+    ("yes", "safety", None, "!asked_pain_gone", "too_early"),
+    ("no", "safety", None, "!asked_pain_gone", "too_early"),
     ("yes", "safety", "offer", "has_easier_drill", "offer_easier_drill"),
     ("yes", "safety", "ended", None, "end_pain_gone"),
     ("no", "safety", "ended", None, "end_after_pain"),

@@ -191,6 +191,7 @@ class RepsMixin:
         self._set_open = False
 
     def end_set_early(self) -> None:
+        self._say(self.safe_stop_line(), "safety", interrupt=True)  # the bell parked first (issue 19)
         self._finish_set(early=True)
 
     def restart_set(self) -> None:

@@ -9,36 +9,67 @@ asks "Has the pain gone?". Only a "yes" there can lead on, and only to an unload
 from __future__ import annotations
 
 from voicecoach.coach.commands import Command, normalize
+from voicecoach.coach.drills import GAP_S
 from voicecoach.coach.lines import in_sentence, line, table
 from voicecoach.program.model import Drill
 from voicecoach.program.plan import PlanItem
 
 SETTLE_S = 15.0  # after the stop, a moment to rest before "Has the pain gone?" (a team choice)
+WARNINGS = ("warning_nerve", "warning")  # [trouble] kinds that end the session with medical advice
 
 
 class SafetyMixin:
     """Callbacks of the safety and offer states (mixed into :class:`~voicecoach.coach.coach.Coach`)."""
 
     def safety_stop(self) -> None:
-        mid_set = self._set_open
+        """Pain (or a warning sign) from any state: the drill's safe stop, then rest or the end."""
         self._close_open_set()
         self._pain = True
+        self._pain_gone_asked = 0
         heard = self._heard
         phrase = heard.text if heard and heard.command == Command.PAIN else ""
         if heard and heard.command == Command.YES and self.state == "safety":
             phrase = "yes: low back pain"
-        stop = self.drill.stop if mid_set and self.drill.stop else line("safety.stop")
-        self._say(stop, "safety", interrupt=True)
+        self._say(self.safe_stop_line(), "safety", interrupt=True)
+        where = {"drill": self.drill.id, "set": self._set} if self._started else {"drill": None, "set": None}
+        kind = self.vocabulary.trouble_in(phrase) if phrase else None
+        if kind in WARNINGS:
+            self._say(line(f"trouble.{kind}"), "safety")
+            self._record("pain", **where, phrase=f"warning: {phrase}")
+            self._after_speech(GAP_S, "advance")  # the end, once the advice has been heard
+            return
         place = _pain_place(phrase)
         if place:
             self._say(line("safety.not_back", place=place), "safety")
         self._say(line("safety.push"), "safety")
-        self._record("pain", drill=self.drill.id, set=self._set, phrase=phrase or "pain")
+        self._record("pain", **where, phrase=phrase or "pain")
         self._after_speech(SETTLE_S, "_ask_pain_gone")
 
+    def safe_stop_line(self) -> str:
+        """The drill's own safe stop whenever a drill is under way (between sets too: a bell may
+        still be in the hands, a bridge is on the floor); the generic one before any drill."""
+        return self.drill.stop if self._started and self.drill.stop else line("safety.stop")
+
+    def asked_pain_gone(self) -> bool:
+        """Has "Has the pain gone?" been asked (a yes or no before it answers nothing)?"""
+        return self._pain_gone_asked > 0
+
+    def pain_answers_question(self) -> bool:
+        """Pain said once "Has the pain gone?" was asked is its answer: not gone (a warning sign
+        still takes the warning path)."""
+        heard = self._heard.text if self._heard else ""
+        return self.asked_pain_gone() and self.vocabulary.trouble_in(heard) not in WARNINGS
+
+    def too_early(self) -> None:
+        self._say(line("trouble.too_early"), "info", remember=False)
+
     def _ask_pain_gone(self) -> None:
-        self._say(line("safety.gone"), "safety")
-        self._after_speech(self.settings.safety_timeout_s, "_safety_timeout")
+        self._pain_gone_asked += 1
+        self._say(line("safety.gone" if self._pain_gone_asked == 1 else "trouble.gone_again"), "question")
+        if self._pain_gone_asked < 2:  # no answer is not "gone": asked once more, then the end
+            self._after_speech(self.settings.answer_timeout_s, "_ask_pain_gone")
+        else:
+            self._after_speech(self.settings.safety_timeout_s, "_safety_timeout")
 
     def _safety_timeout(self) -> None:
         self._say(line("safety.timeout"), "safety")

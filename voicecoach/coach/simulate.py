@@ -83,9 +83,10 @@ class _SimSpeaker:
         return SpeechDone(self.next_id - 1, now)
 
 
-def answering(form: str = "yes", extra: Callable[[Entry], str | None] | None = None) -> Callable[[Entry], str | None]:
+def answering(form: str | None = "yes", extra: Callable[[Entry], str | None] | None = None) -> Callable[[Entry], str | None]:
     """A `person` for :func:`simulate` who answers what the coach asks, when it asks: ready, no
-    low-back pain, `form` to the form check, strength, eight kilos. `extra(entry)` answers first."""
+    low-back pain, `form` to the form check (None: leaves it unanswered), strength, eight kilos.
+    `extra(entry)` answers first."""
     from voicecoach.coach.lines import line
 
     answers = {line("check.back"): "no", line("goal.ask"): "strength", line("weight.ask"): "eight kilos"}
@@ -158,7 +159,7 @@ def simulate(library: Library, plan: Plan, settings: Settings, script: list[Scri
         else:
             said = pending.popleft()
             state = coach.state
-            command = coach.vocabulary.match(said.phrase)
+            command = coach.vocabulary.understand(said.phrase)
             transcript.append(Entry(t, "user", said.phrase, command.value if command else None, state))
             event = (CommandHeard(command.value, said.phrase, source="script", at=t) if command
                      else NotUnderstood(said.phrase, at=t))

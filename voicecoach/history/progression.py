@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
-from voicecoach.coach.lines import in_sentence, number_word
+from voicecoach.coach.lines import in_sentence, line, number_word
 from voicecoach.history.records import SessionRecord, SetRecord
 from voicecoach.program.model import Drill, Library
 from voicecoach.program.plan import Plan, PlanItem, with_primers
@@ -83,6 +83,8 @@ class Standing:
     path: tuple[tuple[date, Rung, str], ...]  # per counted session: day, rung after it, rule applied
     met_sessions: int = 0  # sessions on this rung since the last pain that met the criterion
     goal: str | None = None  # the person's goal, once asked
+    pain_run: int = 0  # the latest sessions running with a pain report
+    goal_unanswered: int = 0  # sessions in which the goal question went unanswered
 
 
 def easiest_variation(drill: Drill) -> str | None:
@@ -99,8 +101,9 @@ def _variation_name(drill: Drill, variation_id: str | None) -> str:
 
 
 def goal_target(library: Library, drill: Drill, goal: str | None) -> tuple[int, int] | None:
-    """(sets, reps) a goal picks from a drill's ranges (clamped to them); None without a range or goal."""
-    return library.goal_target(drill, goal)
+    """(sets, reps) a goal picks from a drill's ranges (clamped to them); None without a range.
+    No goal (the question unanswered) is the program's `default_goal`, for plan and criterion alike."""
+    return library.goal_target(drill, goal or library.default_goal)
 
 
 def criterion(library: Library, rung: Rung, goal: str | None = None) -> Criterion | None:
@@ -165,14 +168,21 @@ class _Context:
         return self.met() and self.met_before + 1 >= self.library.criterion_sessions
 
 
+def _pain_where(c: _Context) -> str:
+    """"on the dowel hip hinge": the drill a pain report of this session names (not always the
+    rung: the primer set, or none when it was "it still hurts" before any drill)."""
+    hurt = next((p.drill for p in c.session.pains if p.drill in c.library.drills), None)
+    return f"on the {in_sentence(c.library[hurt].name)}" if hurt else "before the drills"
+
+
 def _step_back(c: _Context) -> tuple[Rung, Change | None]:
     target = c.library[regression_target(c.library, c.rung.drill_id)]
     after = Rung(target.id, easiest_variation(target))
-    name = in_sentence(c.drill.name)
+    where = _pain_where(c)
     if after == c.rung:
-        line = f"You reported pain on the {name} last time, so today we stay with it."
+        line = f"You reported pain {where} last time, so today we stay with the {in_sentence(c.drill.name)}."
         return after, Change("held_for_pain", c.rung, after, line)
-    line = f"You reported pain on the {name} last time, so today we step back to the {in_sentence(target.name)}."
+    line = f"You reported pain {where} last time, so today we step back to the {in_sentence(target.name)}."
     return after, Change("stepped_back", c.rung, after, line)
 
 
@@ -237,30 +247,46 @@ def _counts(session: SessionRecord) -> bool:
 def standing(library: Library, sessions: Iterable[SessionRecord]) -> Standing:
     """Replay sessions (oldest first) from the bottom rung; see the module docstring for the rules."""
     rung, change, on_rung, best, met, goal = start_rung(library), None, 0, 0, 0, None
+    met_day: date | None = None  # the day of the last session that met the criterion
     pain_days: set[date] = set()
     path = []
+    pain_run, unanswered = 0, 0
     for session in sessions:
         goal = session.goal or goal
         if not _counts(session):
             continue
+        pain_run = pain_run + 1 if session.pains else 0
         if rung.drill_id not in library.drills:  # a user drill that was removed: start again
             rung = start_rung(library)
         if session.pains:
             pain_days.add(session.day)
+        if goal is None and _asked_goal(library, session):
+            unanswered += 1
         crit = criterion(library, rung, goal)
         good = crit.good_sets(session, rung.drill_id) if crit else 0
-        name, after, change = judge(library, rung, session, frozenset(pain_days), met, goal)
+        # days, not sessions: a second qualifying session on the same day (or too soon) adds nothing
+        same_day = met_day is not None and (session.day - met_day).days < library.criterion_days_apart
+        name, after, change = judge(library, rung, session, frozenset(pain_days), met - same_day, goal)
         if after != rung or change is not None and change.kind in PAIN_CHANGES:
-            met = 0
+            met, met_day = 0, None
         elif crit is not None and good >= crit.sets:
-            met += 1
+            if not same_day:
+                met, met_day = met + 1, session.day
+        elif session.finished_sets(rung.drill_id):
+            met, met_day = 0, None  # missed on this rung: the qualifying sessions must be consecutive
         if after != rung:
             on_rung, best = 0, 0
         elif session.finished_sets(rung.drill_id):
             on_rung, best = on_rung + 1, max(best, good)
         rung = after
         path.append((session.day, rung, name))
-    return Standing(rung, change, on_rung, best, tuple(path), met, goal)
+    return Standing(rung, change, on_rung, best, tuple(path), met, goal, pain_run, unanswered)
+
+
+def _asked_goal(library: Library, session: SessionRecord) -> bool:
+    """Was the goal question asked (and left unanswered) in this session: sets of a drill with a range."""
+    return any(library[s.drill].reps.low != library[s.drill].reps.high
+               for s in session.finished_sets() if s.drill in library.drills)
 
 
 def plan_for(library: Library, where: Standing, sessions: Iterable[SessionRecord] = ()) -> Plan:
@@ -288,10 +314,14 @@ def plan_for(library: Library, where: Standing, sessions: Iterable[SessionRecord
     if after_pain:
         sets, tempo = min(sets, library.gentle_sets), library.gentle_tempo
         announcements = (f"{where.change.line[:-1]}, gently: {number_word(sets)} sets, a little slower.",)
+        if library.physio_after and where.pain_run >= library.physio_after:
+            announcements = (line("progress.physio", sessions=where.pain_run),)
     items = [PlanItem(drill.id, sets, variation, load if drill.load else None, tempo_scale=tempo, reps=reps)]
     if not after_pain:
         items += [PlanItem(a, library[a].sets.target) for a in library.accessories if a != drill.id]
-    ask_goal = drill.reps.low != drill.reps.high and where.goal is None and bool(library.goals)
+    # asked once, and once more at most when it went unanswered (then the default goal stays)
+    ask_goal = drill.reps.low != drill.reps.high and where.goal is None and bool(library.goals) \
+        and where.goal_unanswered < 2
     return Plan(tuple(with_primers(library, items)), announcements, pain_check=after_pain, ask_goal=ask_goal)
 
 

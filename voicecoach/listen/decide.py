@@ -47,14 +47,24 @@ def command_in(vocabulary: Vocabulary, text: str) -> tuple[Command | None, str]:
     A one-word command must stand alone: ``"[unk] next"`` is nothing (a word inside running
     speech is not a command; "go", "no", "back" are everyday words). A longer phrase may have one
     ``[unk]`` beside it (``"[unk] that hurts"`` is pain), never more unknown than known words.
-    Two commands in one result are nothing (the phrase must match exactly).
+    Two commands in one result are nothing (the phrase must match exactly). Trouble is the
+    exception: a pain word or warning sign among any number of unknown words is pain
+    (``"[unk] [unk] hurt [unk]"``), the same decision as typed text (`Vocabulary.understand`).
     """
-    tokens = text.split()
-    words = [t for t in tokens if t != UNK]
-    if not words or len(tokens) - len(words) > len(words) or (len(words) == 1 and len(tokens) > 1):
-        return None, ""
+    words = [t for t in text.split() if t != UNK]
     phrase = " ".join(words)
-    return vocabulary.match(phrase), phrase
+    if words and vocabulary.trouble_in(phrase) and vocabulary.understand(phrase) == Command.PAIN:
+        return Command.PAIN, phrase
+    if not words or among_unknown(text):
+        return None, ""
+    return vocabulary.understand(phrase), phrase
+
+
+def among_unknown(text: str) -> bool:
+    """More unknown words than known, or one known word beside unknown ones: running speech."""
+    tokens = text.split()
+    known = sum(t != UNK for t in tokens)
+    return len(tokens) - known > known or (known == 1 and len(tokens) > 1)
 
 
 @dataclass
@@ -131,7 +141,9 @@ class Decider:
         if utt.fired is not None:
             return []
         command, phrase = command_in(self.vocabulary, heard.text)
-        if command is None:
+        if command is None or among_unknown(heard.text):
+            # a trouble word inside running speech waits for the final result: a partial of
+            # "painting" is "pain" (issue 19, docs/listening.md)
             utt.phrase, utt.partials_seen = "", 0
             return []
         if phrase != utt.phrase:

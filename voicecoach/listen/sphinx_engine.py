@@ -21,6 +21,7 @@ import math
 import os
 from typing import Sequence
 
+from voicecoach.coach.commands import load_vocabulary
 from voicecoach.events import Heard
 from voicecoach.listen.decide import UNK
 from voicecoach.listen.dither import Dither
@@ -35,6 +36,10 @@ FILLER_WORDS = (
     " were all there when your an each she which their if will way about then them would like so"
     " these her make thing see him two has look day could did number people than call who may"
 ).split()
+
+# The trouble words of the English vocabulary: heard even among filler words (the model is English).
+ALARM_WEIGHT = 1.0  # prior of "filler, a trouble word, filler" against filler alone (docs/listening.md)
+_ALARMS = frozenset(load_vocabulary("en").trouble["among_speech"])
 
 
 def model_dir() -> str:
@@ -51,16 +56,21 @@ def dictionary_words(dict_path: str | None = None) -> set[str]:
         return {line.split(maxsplit=1)[0].split("(")[0] for line in f if line.strip()}
 
 
-def jsgf_grammar(phrases: Sequence[str], fillers: Sequence[str], command_weight: float = 1.0) -> str:
+def jsgf_grammar(phrases: Sequence[str], fillers: Sequence[str], command_weight: float = 1.0,
+                 alarms: Sequence[str] = (), alarm_weight: float = 1.0) -> str:
     """A JSGF grammar: one command phrase, or one or more filler words.
 
     `command_weight` is the prior of the command branch against the filler branch (weight 1).
-    Written without an exponent: pocketsphinx reads ``/1e+06/`` as 1.
+    `alarms` (pain words, warning signs) may also sit among filler words, with the prior
+    `alarm_weight` ("[unk] [unk] hurt [unk]": issue 19). Written without an exponent: pocketsphinx reads
+    ``/1e+06/`` as 1.
     """
     commands = " | ".join(phrases) if phrases else "<VOID>"
+    alarm = f" | /{alarm_weight:.6f}/ <filler>* <alarm> <filler>*" if alarms else ""
     return ("#JSGF V1.0;\ngrammar voicecoach;\n"
-            f"public <utterance> = /{command_weight:.6f}/ <command> | /1/ <filler>+ ;\n"
-            f"<command> = {commands} ;\n<filler> = {' | '.join(fillers)} ;\n")
+            f"public <utterance> = /{command_weight:.6f}/ <command> | /1/ <filler>+{alarm} ;\n"
+            f"<command> = {commands} ;\n<filler> = {' | '.join(fillers)} ;\n"
+            + (f"<alarm> = {' | '.join(alarms)} ;\n" if alarms else ""))
 
 
 class PocketSphinxRecognizer:
@@ -69,9 +79,9 @@ class PocketSphinxRecognizer:
     engine = "pocketsphinx"
 
     def __init__(self, phrases: Sequence[str], sample_rate: int = 16000, end_window_s: float = 0.3,
-                 command_weight: float = 1e5, max_utterance_s: float = 2.5, batch_final: bool = True,
-                 dither: bool = True, vad: "str | SilenceDetector" = "webrtc", speech_end: bool = True,
-                 live: bool = False, **decoder_options):
+                 command_weight: float = 1e5, max_utterance_s: float = 2.5, alarm_weight: float = ALARM_WEIGHT,
+                 batch_final: bool = True, dither: bool = True, vad: "str | SilenceDetector" = "webrtc",
+                 speech_end: bool = True, live: bool = False, **decoder_options):
         """`end_window_s`: how much non-speech ends an utterance (PocketSphinx `Endpointer` window).
 
         `command_weight`: prior of a command phrase over filler speech; `max_utterance_s`: speech
@@ -89,6 +99,7 @@ class PocketSphinxRecognizer:
 
         self.sample_rate = sample_rate
         self.command_weight = command_weight
+        self.alarm_weight = alarm_weight
         self.max_utterance_s = max_utterance_s
         self.batch_final = batch_final
         self._dither = Dither() if dither else None
@@ -125,8 +136,10 @@ class PocketSphinxRecognizer:
         usable = [p for p in phrases if not set(p.split()) & set(self.missing)]
         self._phrase_words = {w for p in usable for w in p.split()}
         fillers = [w for w in FILLER_WORDS if w not in self._phrase_words]
+        alarms = [p for p in usable if p in _ALARMS]
         self.reset()
-        self._decoder.add_jsgf_string("commands", jsgf_grammar(usable, fillers, self.command_weight))
+        self._decoder.add_jsgf_string("commands", jsgf_grammar(usable, fillers, self.command_weight, alarms,
+                                                                     self.alarm_weight))
         self._decoder.activate_search("commands")
 
     def reset(self) -> None:

@@ -29,6 +29,7 @@ from voicecoach.program.model import (
     Drill,
     FormDetail,
     Goal,
+    LoadLimit,
     Library,
     Mistake,
     PHASE_SECONDS,
@@ -325,7 +326,12 @@ def load_library(user_dir: Path | None = None, include_user: bool = True) -> Lib
                    criterion_sessions=int(program.get("criterion_sessions", 1)),
                    gentle_sets=int(program.get("gentle", {}).get("sets", 2)),
                    gentle_tempo=float(program.get("gentle", {}).get("tempo_scale", 1.25)),
-                   goals={name: Goal(int(g["sets"]), int(g["reps"])) for name, g in program.get("goals", {}).items()})
+                   goals={name: Goal(int(g["sets"]), int(g["reps"])) for name, g in program.get("goals", {}).items()},
+                   default_goal=program.get("default_goal"),
+                   criterion_days_apart=int(program.get("criterion_days_apart", 0)),
+                   physio_after=int(program.get("physio_after_pain_sessions", 0)),
+                   load_limits={d: LoadLimit(float(v["first_day_kg"]), float(v["step_kg"]))
+                                for d, v in program.get("load", {}).items()})
 
 
 def check_files(files: list[Path]) -> list[DrillProblem]:

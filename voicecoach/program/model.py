@@ -125,6 +125,19 @@ class Goal:
 
 
 @dataclass(frozen=True)
+class LoadLimit:
+    """When a weight is confirmed before a set (a team choice): heavy for a first day, or a jump."""
+
+    first_day_kg: float
+    step_kg: float
+
+    def lighter(self, kilos: float, last: float | None) -> float | None:
+        """The lighter weight to offer instead of `kilos`, or None when `kilos` needs no question."""
+        limit = self.first_day_kg if last is None else last + self.step_kg
+        return limit if kilos > limit else None
+
+
+@dataclass(frozen=True)
 class Drill:
     """One drill of the library."""
 
@@ -209,6 +222,10 @@ class Library:
     gentle_sets: int = 2  # the day after pain: at most this many sets...
     gentle_tempo: float = 1.25  # ...at this tempo scale
     goals: dict[str, Goal] = field(default_factory=dict)  # goal name -> sets and reps
+    default_goal: str | None = None  # the goal when the question goes unanswered (plan and criterion)
+    criterion_days_apart: int = 0  # qualifying sessions at least this many days apart (0: any)
+    physio_after: int = 0  # pain this many sessions running: see a physio (0: never said)
+    load_limits: dict[str, LoadLimit] = field(default_factory=dict)  # drill id -> weight limits
 
     def __getitem__(self, drill_id: str) -> Drill:
         return self.drills[drill_id]
