@@ -22,6 +22,13 @@ from voicecoach.history.recorder import KEPT_LINE
 from voicecoach.history.store import open_readonly
 
 
+# A person who says "no" to the low-back question after the wall hinge's first set: unanswered,
+# the coach waits there (issue 19: silence is never "no pain"), and the session keeps one set.
+ANSWERED_SCRIPT = Path(tempfile.mkdtemp(prefix="vc-answers-")) / "no-pain.script"
+ANSWERED_SCRIPT.write_text("170.5 no\n", encoding="utf-8")
+ANSWERED = ("--script", str(ANSWERED_SCRIPT))
+
+
 # ---- item 1: --db is a regular file or a new path ------------------------------------------------
 
 
@@ -48,7 +55,7 @@ def test_simulate_on_a_full_disk_trains_anyway_and_names_the_file(isolated, caps
     if existing:
         make_history(db)
     filler = fill(small_disk)
-    code, out, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(db))
+    code, out, err = run(capsys, "simulate", *ANSWERED, "--drill", "wall_hinge", "--db", str(db))
     filler.unlink()
     assert code == 0, err  # the old code: exit 1, "voicecoach: No space left on device"
     assert "session complete" in out.lower() or out.count("\n") > 20
@@ -64,7 +71,7 @@ def test_simulate_on_a_full_disk_trains_anyway_and_names_the_file(isolated, caps
 
 def test_a_database_named_like_the_lock_file_is_never_wiped(isolated, capsys):
     other = make_history(isolated / "a.db.lock")
-    code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "a.db"))
+    code, _, err = run(capsys, "simulate", *ANSWERED, "--drill", "wall_hinge", "--db", str(isolated / "a.db"))
     assert code == 2 and err.count("\n") == 1, err
     assert "is not voicecoach's lock file" in err and str(other) in err
     assert history_rows(other) == (1, 9, ["ok"])  # the old code truncated it to the session's pid
@@ -74,7 +81,7 @@ def test_a_database_named_like_the_lock_file_is_never_wiped(isolated, capsys):
 @pytest.mark.parametrize("content", [b"", b"12345", b"4242\n"])
 def test_a_lock_file_left_behind_is_reused(isolated, capsys, content):
     (isolated / "h.db.lock").write_bytes(content)
-    code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
+    code, _, err = run(capsys, "simulate", *ANSWERED, "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
     assert code == 0, err
     assert history_rows(isolated / "h.db")[:2] == (1, 3)
 
@@ -156,14 +163,14 @@ def damage_index(db: Path, index: str) -> None:
 @pytest.mark.parametrize("index", ["sets_by_session", "sqlite_autoindex_sets_1", "pains_by_session"])
 def test_a_damaged_index_is_read_around_then_rebuilt(isolated, capsys, index):
     db = isolated / "e.db"
-    assert run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge")[0] == 0
+    assert run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge", *ANSWERED)[0] == 0
     damage_index(db, index)
     code, out, err = run(capsys, "history", "--db", str(db))
     assert code == 0 and "damaged indexes" in err and err.count("\n") == 1, err
     assert "Wall hip hinge  3     36" in out, out  # the old code: 0 sets, 0 reps
     code, _, err = run(capsys, "export", "--db", str(db), "--csv", str(isolated / "x.csv"))
     assert code == 0 and (isolated / "x.csv").read_text().count("\n") == 4  # header and three sets
-    code, _, err = run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge")  # a session rebuilds it
+    code, _, err = run(capsys, "simulate", "--db", str(db), "--drill", "wall_hinge", *ANSWERED)  # a session rebuilds it
     assert code == 0 and err.count("\n") == 1 and "rebuilt it" in err, err
     assert history_rows(db) == (2, 6, ["ok"])
     assert Path(f"{db}.damaged").exists()  # kept, never thrown away
@@ -177,7 +184,7 @@ def test_a_damaged_index_is_read_around_then_rebuilt(isolated, capsys, index):
 @pytest.mark.parametrize("name", ["file:x.db", "file:x.db?mode=memory", "x.db?mode=ro", "x#1.db", "50%.db"])
 def test_db_names_that_look_like_uris_are_plain_files(isolated, capsys, monkeypatch, name):
     monkeypatch.chdir(isolated)
-    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge", *ANSWERED)
     assert code == 0 and err == "", err
     assert rows_of(isolated / name) == (1, 3)  # the old code wrote into x.db (or memory)
     assert not (isolated / "x.db").exists()
@@ -185,7 +192,7 @@ def test_db_names_that_look_like_uris_are_plain_files(isolated, capsys, monkeypa
     assert code == 0 and "Wall hip hinge  3     36" in out
     with (isolated / f"{name}.lock").open() as lease:  # the lock guards the file the data went into
         fcntl.flock(lease, fcntl.LOCK_EX)
-        code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+        code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge", *ANSWERED)
     assert code == 1 and "another voicecoach session" in err
 
 
@@ -239,7 +246,7 @@ def test_a_refused_command_creates_nothing(tmp_path, argv):
 def test_any_db_name_is_the_file_of_that_name(tmp_path, capsys, monkeypatch, name):
     case = Path(tempfile.mkdtemp(dir=tmp_path))
     monkeypatch.chdir(case)
-    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge")
+    code, _, err = run(capsys, "simulate", "--db", name, "--drill", "wall_hinge", *ANSWERED)
     assert code == 0 and err == "", err
     assert rows_of(case / name) == (1, 3)
     assert {p.name for p in case.iterdir()} <= {name, f"{name}.lock", f"{name}-wal", f"{name}-shm"}
@@ -280,7 +287,7 @@ def test_a_special_file_at_the_lock_path_is_refused_and_left_alone(isolated, cap
     else:
         make_special(lock, kind, sockets)
     try:
-        code, _, err = run(capsys, "simulate", "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
+        code, _, err = run(capsys, "simulate", *ANSWERED, "--drill", "wall_hinge", "--db", str(isolated / "h.db"))
     finally:
         for sock in sockets:
             sock.close()

@@ -101,6 +101,19 @@ def test_pain_always_acts_even_at_low_confidence_and_while_the_coach_speaks():
     assert [(o.command, o.source) for o in out] == [("pain", "partial")]
 
 
+def test_a_trouble_word_in_running_speech_over_the_coach_is_its_echo_a_pain_phrase_still_acts():
+    """The coach says "If your low back hurts, stop and tell me": its echo, heard as running
+    speech around "hurts", is not the person's pain (the live canceller test heard exactly that);
+    the same words in a quiet moment are, and a pain phrase of its own acts over the coach too."""
+    d = Decider(EN, ListenSettings(barge_in="full", speech_tail_s=0.4))
+    d.coach_speaking(True, 0.0)
+    assert run(d, [Heard("[unk] [unk] hurts [unk]", NAN, True, 1.0)]) == []
+    assert [o.command for o in run(d, [Heard("that hurts", NAN, True, 2.0)])] == ["pain"]
+    d.coach_speaking(False, 3.0)
+    assert run(d, [Heard("[unk] hurts [unk]", NAN, True, 3.2)]) == []  # in the tail after the line
+    assert [o.command for o in run(d, [Heard("[unk] [unk] hurts [unk]", NAN, True, 5.0)])] == ["pain"]
+
+
 def test_a_one_word_command_must_stand_alone_a_phrase_may_have_a_little_unk():
     assert command_in(EN, "next") == (Command.NEXT, "next")
     assert command_in(EN, "[unk] next") == (None, "")  # "...and go" inside running speech

@@ -156,7 +156,7 @@ def test_serve_cli_runs_a_real_session_and_goes_back_to_idle(virtual_speaker, vi
     finally:
         db.close()
     assert [reason for _, reason in sessions] == ["pain"], sessions
-    assert [(session, "that hurts" in phrase) for session, phrase in pains] == [(sessions[0][0], True)], pains
+    assert [(session, "hurt" in phrase) for session, phrase in pains] == [(sessions[0][0], True)], pains  # heard as "that hurts" or "i hurt"
 
 
 # ---- the loop's logic, with a scripted microphone and recognizer (pure) --------------------------

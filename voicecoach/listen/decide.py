@@ -125,6 +125,15 @@ class Decider:
             return True
         return start < self._speech_ended_at + self.settings.speech_tail_s
 
+    def _over_coach(self, start: float) -> bool:
+        """Did an utterance starting at `start` begin while the coach spoke, or in the tail after a
+        line? The coach's own lines hold trouble words ("If your low back hurts, stop and tell
+        me"): their echo, heard as running speech, must not stop a set. Pain said as a phrase of
+        its own ("that hurts", "my back hurts") over the coach still acts."""
+        if self._speaking_since is not None and self._speaking_since <= start:
+            return True
+        return start < self._speech_ended_at + self.settings.speech_tail_s
+
     # ---- results ----------------------------------------------------------------------------
 
     def feed(self, heard: Heard) -> list[CommandHeard | CommandUnsure]:
@@ -174,6 +183,8 @@ class Decider:
         if utt.started_at is None and heard.text.strip():
             utt.started_at = heard.at
         command, phrase = command_in(self.vocabulary, heard.text)
+        if command == Command.PAIN and among_unknown(heard.text) and self._over_coach(utt.started_at or heard.at):
+            command = None  # a trouble word in running speech over the coach is its own line's echo
         try:
             if utt.fired is not None:
                 if command == utt.fired:
