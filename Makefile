@@ -21,6 +21,8 @@ run: debs-run $(VENV)/.stamp-run
 	$(BIN)/voicecoach practice $(ARGS)
 
 # pytest exits 5 when it collected no tests: that is a failure, not a pass.
+# File order by default (see .ci/run); PYTEST_ARGS= shuffles with pytest-randomly.
+PYTEST_ARGS ?= -p no:randomly
 test: debs-test $(VENV)/.stamp-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests ran" >&2; exit 1; fi; exit $$rc
